@@ -1,2 +1,13 @@
-var app = WebApplication.CreateBuilder(args).Build();
+using RapidStart.LocalHost;
+
+var app = LocalHostApp.Build(args);
+var url = app.Configuration[$"{LocalHostOptions.Section}:Url"] ?? new LocalHostOptions().Url;
+app.Lifetime.ApplicationStarted.Register(() =>
+{
+    Console.WriteLine($"RapidStart local host: {url}/api  (health: {url}/api/health)");
+    if (app.Environment.IsDevelopment())
+    {
+        Console.WriteLine($"Development token: curl -s -X POST {url}/api/dev/token -H 'Content-Type: application/json' -d '{{\"sub\":\"pat@partner.example\",\"roles\":[\"partner\"],\"partnerId\":\"P-1001\"}}'");
+    }
+});
 app.Run();

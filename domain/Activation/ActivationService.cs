@@ -1,0 +1,121 @@
+using Microsoft.Extensions.Options;
+using RapidStart.Domain.Callers;
+using RapidStart.Domain.Customers;
+using RapidStart.Domain.Lifecycle;
+using RapidStart.Domain.Portal;
+using RapidStart.Domain.Problems;
+using RapidStart.Domain.Subscriptions;
+
+namespace RapidStart.Domain.Activation;
+
+/// <summary>What the activation page shows about a live invitation.</summary>
+public sealed record ActivationView(
+    string OrganizationName,
+    string PartnerId,
+    string AdministratorName,
+    string MicrosoftAccountId,
+    string ServiceId,
+    string CountryRegion,
+    DateTimeOffset ExpiresAt,
+    string AgreementVersion,
+    string PrivacyStatementVersion);
+
+/// <summary>
+/// The customer administrator's side of an invitation. A link is single use, bound to the invited
+/// account, superseded by a resend and expires; anyone else signing in changes nothing.
+/// </summary>
+public sealed class ActivationService(ISubscriptionStore store, ICustomerStore customers, IOptions<LifecycleOptions> options, TimeProvider clock)
+{
+    public async Task<ActivationView> ViewAsync(string? token, CancellationToken cancellationToken)
+    {
+        var (customer, subscription, record) = await ResolveLiveAsync(token, cancellationToken);
+        return new ActivationView(
+            customer.Organization!.Name, customer.PartnerId, subscription.Value.Invitation!.AdministratorName, record.MicrosoftAccountId,
+            subscription.Value.ServiceId, subscription.Value.CountryRegion, record.ExpiresAt,
+            options.Value.AgreementVersion, options.Value.PrivacyStatementVersion);
+    }
+
+    public async Task<Subscription> AcceptAsync(Caller caller, string? token, bool acceptAgreement, bool acceptPrivacyStatement, ILifecycleSignals signals, CancellationToken cancellationToken)
+    {
+        var errors = new Validation.ValidationErrors();
+        if (!acceptAgreement)
+        {
+            errors.Add("acceptAgreement", "The online services agreement must be accepted to activate the service.");
+        }
+
+        if (!acceptPrivacyStatement)
+        {
+            errors.Add("acceptPrivacyStatement", "The privacy statement must be accepted to activate the service.");
+        }
+
+        if (string.IsNullOrEmpty(token))
+        {
+            errors.Add("token", "This field is required.");
+        }
+
+        errors.ThrowIfAny();
+
+        var accepted = await OptimisticRetry.RunAsync(async () =>
+        {
+            var (_, current, record) = await ResolveLiveAsync(token, cancellationToken);
+            if (Validation.FieldRules.NormalizeAccountId(caller.Subject) != record.MicrosoftAccountId)
+            {
+                throw ProblemException.Forbidden("This invitation is for another Microsoft account. Sign in with the account it was sent to; nothing was changed.");
+            }
+
+            var now = clock.GetUtcNow();
+            var lifecycle = options.Value;
+            var (active, audit) = current.Value.Accept(now, new Acceptance(now, record.MicrosoftAccountId, lifecycle.AgreementVersion, lifecycle.PrivacyStatementVersion));
+            var administrator = new PortalUser(record.MicrosoftAccountId, active.Invitation!.AdministratorName, PortalRoles.Administrator, now);
+            await store.CommitAsync(
+                new SubscriptionCommit(active, current.ETag, audit, [record with { State = TokenState.Used }], [administrator]),
+                cancellationToken);
+            return active;
+        });
+
+        await store.UpsertListingAsync(accepted, cancellationToken);
+        await signals.SignalAsync(accepted, new LifecycleSignal(LifecycleSignalKind.Accepted), cancellationToken);
+        return accepted;
+    }
+
+    /// <summary>404 for a token that never existed; 410 for one that did but no longer works.</summary>
+    private async Task<(Customer, Versioned<Subscription>, ActivationTokenRecord)> ResolveLiveAsync(string? token, CancellationToken cancellationToken)
+    {
+        var parsed = ActivationToken.Parse(token);
+        if (parsed is not { } target || CustomerId.RegionOf(target.CustomerId) is null)
+        {
+            throw ProblemException.NotFound("activation link");
+        }
+
+        var customer = (await customers.GetAsync(target.CustomerId, cancellationToken))?.Value;
+        if (customer is null || !customer.SubscriptionRegions.TryGetValue(target.ServiceId, out var region))
+        {
+            throw ProblemException.NotFound("activation link");
+        }
+
+        var key = new SubscriptionKey(region, target.CustomerId, target.ServiceId);
+        var subscription = await store.GetAsync(key, cancellationToken) ?? throw ProblemException.NotFound("activation link");
+        if (subscription.Value.Status == SubscriptionStatus.Purged || customer.Purged)
+        {
+            throw ProblemException.Gone("This activation link no longer works: the service's data was deleted. Ask your partner about signing up again.");
+        }
+
+        // The look-up is by hash, so no comparison of the secret itself ever happens.
+        var record = await store.GetTokenAsync(key, ActivationToken.Hash(token!), cancellationToken) ?? throw ProblemException.NotFound("activation link");
+        var expired = record.ExpiresAt <= clock.GetUtcNow();
+        if (record.State != TokenState.Live || expired || subscription.Value.LiveTokenHash != record.Hash)
+        {
+            var why = record.State switch
+            {
+                TokenState.Used => "has already been used",
+                TokenState.Revoked => "was withdrawn",
+                TokenState.Superseded => "was replaced by a newer invitation",
+                _ when expired => "has expired",
+                _ => "no longer works",
+            };
+            throw ProblemException.Gone($"This activation link {why}. Ask your partner to send a new activation.");
+        }
+
+        return (customer, subscription, record);
+    }
+}

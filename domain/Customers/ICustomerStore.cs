@@ -1,0 +1,31 @@
+namespace RapidStart.Domain.Customers;
+
+/// <summary>A page of results and the opaque token for the next one (null on the last page).</summary>
+public sealed record Page<T>(IReadOnlyList<T> Items, string? ContinuationToken);
+
+/// <summary>Persistence of customers, their partner listing and VOICE number claims.</summary>
+public interface ICustomerStore
+{
+    Task<Versioned<Customer>?> GetAsync(string customerId, CancellationToken cancellationToken);
+
+    /// <summary>Inserts a new customer record; false when the identifier is taken.</summary>
+    Task<bool> InsertAsync(Customer customer, CancellationToken cancellationToken);
+
+    /// <summary>Replaces the record if its ETag is still <paramref name="etag"/>; throws <see cref="Problems.ConcurrencyConflictException"/> otherwise.</summary>
+    Task<string> ReplaceAsync(Customer customer, string etag, CancellationToken cancellationToken);
+
+    /// <summary>Writes the customer's entry in its partner's listing (last writer wins: it is a copy).</summary>
+    Task UpsertListingAsync(Customer customer, CancellationToken cancellationToken);
+
+    Task<bool> IsListedAsync(Customer customer, CancellationToken cancellationToken);
+
+    Task<Page<Customer>> ListAsync(string partnerId, string? continuationToken, int pageSize, CancellationToken cancellationToken);
+
+    /// <summary>Who holds a VOICE account number, if anyone. Claims live in the region of the VOICE account's address.</summary>
+    Task<VoiceClaim?> GetVoiceClaimAsync(string region, string accountNumber, CancellationToken cancellationToken);
+
+    /// <summary>Claims a VOICE number for a customer: insert, or take over <paramref name="stale"/> by ETag; false if someone else got there first.</summary>
+    Task<bool> TryClaimVoiceNumberAsync(string region, string accountNumber, string customerId, VoiceClaim? stale, CancellationToken cancellationToken);
+}
+
+public sealed record VoiceClaim(string AccountNumber, string CustomerId, DateTimeOffset ClaimedAt, string ETag);

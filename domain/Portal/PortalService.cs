@@ -1,0 +1,132 @@
+using RapidStart.Domain.Callers;
+using RapidStart.Domain.Catalog;
+using RapidStart.Domain.Customers;
+using RapidStart.Domain.Problems;
+using RapidStart.Domain.Subscriptions;
+using RapidStart.Domain.Validation;
+
+namespace RapidStart.Domain.Portal;
+
+/// <summary>
+/// The customer portal: the organization's users and roles. Every change commits together with the
+/// subscription record (its ETag serializes them), which is what keeps "at least one Administrator"
+/// true under concurrent role changes.
+/// </summary>
+public sealed class PortalService(ISubscriptionStore store, ICustomerStore customers, TimeProvider clock)
+{
+    public async Task<IReadOnlyList<PortalUser>> ListAsync(Caller caller, string customerId, CancellationToken cancellationToken)
+    {
+        var (subscription, _) = await OpenAsync(caller, customerId, administratorOnly: false, cancellationToken);
+        return await store.ListUsersAsync(subscription.Value.Key, cancellationToken);
+    }
+
+    public async Task<PortalUser> AddAsync(Caller caller, string customerId, string? microsoftAccountId, string? displayName, string? role, CancellationToken cancellationToken)
+    {
+        var errors = new ValidationErrors();
+        var accountId = errors.AccountId("microsoftAccountId", microsoftAccountId, required: true);
+        var name = errors.Text("displayName", displayName, FieldRules.MaxNameLength, required: true);
+        var validRole = ValidateRole(errors, role);
+        errors.ThrowIfAny();
+
+        return await OptimisticRetry.RunAsync(async () =>
+        {
+            var (subscription, users) = await OpenAsync(caller, customerId, administratorOnly: true, cancellationToken);
+            if (users.Any(u => u.MicrosoftAccountId == accountId))
+            {
+                throw ProblemException.Conflict($"{accountId} is already a user of this organization.");
+            }
+
+            var user = new PortalUser(accountId!, name!, validRole!, clock.GetUtcNow());
+            await store.CommitAsync(new SubscriptionCommit(subscription.Value, subscription.ETag, UsersToUpsert: [user]), cancellationToken);
+            return user;
+        });
+    }
+
+    public async Task<PortalUser> ChangeRoleAsync(Caller caller, string customerId, string microsoftAccountId, string? role, CancellationToken cancellationToken)
+    {
+        var errors = new ValidationErrors();
+        var validRole = ValidateRole(errors, role);
+        errors.ThrowIfAny();
+
+        var accountId = FieldRules.NormalizeAccountId(FieldRules.Normalize(microsoftAccountId) ?? "");
+        return await OptimisticRetry.RunAsync(async () =>
+        {
+            var (subscription, users) = await OpenAsync(caller, customerId, administratorOnly: true, cancellationToken);
+            var user = users.FirstOrDefault(u => u.MicrosoftAccountId == accountId) ?? throw ProblemException.NotFound("portal user");
+            if (user.Role == PortalRoles.Administrator && validRole != PortalRoles.Administrator && IsLastAdministrator(users, user))
+            {
+                throw ProblemException.Conflict("This is the organization's last Administrator; make someone else an Administrator first.");
+            }
+
+            var changed = user with { Role = validRole! };
+            await store.CommitAsync(new SubscriptionCommit(subscription.Value, subscription.ETag, UsersToUpsert: [changed]), cancellationToken);
+            return changed;
+        });
+    }
+
+    public async Task RemoveAsync(Caller caller, string customerId, string microsoftAccountId, CancellationToken cancellationToken)
+    {
+        var accountId = FieldRules.NormalizeAccountId(FieldRules.Normalize(microsoftAccountId) ?? "");
+        await OptimisticRetry.RunAsync(async () =>
+        {
+            var (subscription, users) = await OpenAsync(caller, customerId, administratorOnly: true, cancellationToken);
+            var user = users.FirstOrDefault(u => u.MicrosoftAccountId == accountId) ?? throw ProblemException.NotFound("portal user");
+            if (user.Role == PortalRoles.Administrator && IsLastAdministrator(users, user))
+            {
+                throw ProblemException.Conflict("The organization's last Administrator can't be removed.");
+            }
+
+            await store.CommitAsync(new SubscriptionCommit(subscription.Value, subscription.ETag, UsersToDelete: [accountId]), cancellationToken);
+            return true;
+        });
+    }
+
+    /// <summary>
+    /// The caller's way in: they must be a user of this customer (404 otherwise, as for a customer
+    /// that does not exist), and the portal is open only while the service is Active (403).
+    /// </summary>
+    private async Task<(Versioned<Subscription>, IReadOnlyList<PortalUser>)> OpenAsync(Caller caller, string customerId, bool administratorOnly, CancellationToken cancellationToken)
+    {
+        var customer = CustomerId.RegionOf(customerId) is null ? null : (await customers.GetAsync(customerId, cancellationToken))?.Value;
+        if (customer is null || !customer.SubscriptionRegions.TryGetValue(ServiceCatalog.RapidStartServiceId, out var region))
+        {
+            throw ProblemException.NotFound("customer");
+        }
+
+        var subscription = await store.GetAsync(new SubscriptionKey(region, customerId, ServiceCatalog.RapidStartServiceId), cancellationToken)
+            ?? throw ProblemException.NotFound("customer");
+        var users = await store.ListUsersAsync(subscription.Value.Key, cancellationToken);
+        var me = users.FirstOrDefault(u => u.MicrosoftAccountId == FieldRules.NormalizeAccountId(caller.Subject));
+        if (me is null)
+        {
+            throw ProblemException.NotFound("customer");
+        }
+
+        if (subscription.Value.Status != SubscriptionStatus.Active)
+        {
+            throw ProblemException.Forbidden($"The customer portal is closed while the service is {subscription.Value.Status}.");
+        }
+
+        if (administratorOnly && me.Role != PortalRoles.Administrator)
+        {
+            throw ProblemException.Forbidden("Only an Administrator can change the organization's users.");
+        }
+
+        return (subscription, users);
+    }
+
+    private static bool IsLastAdministrator(IReadOnlyList<PortalUser> users, PortalUser user) =>
+        !users.Any(u => u.Role == PortalRoles.Administrator && u.MicrosoftAccountId != user.MicrosoftAccountId);
+
+    private static string? ValidateRole(ValidationErrors errors, string? role)
+    {
+        var value = FieldRules.Normalize(role);
+        if (value is null || !PortalRoles.All.Contains(value))
+        {
+            errors.Add("role", $"Must be one of {string.Join(", ", PortalRoles.All)}.");
+            return null;
+        }
+
+        return value;
+    }
+}

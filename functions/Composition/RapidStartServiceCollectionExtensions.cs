@@ -1,0 +1,66 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using RapidStart.Domain.Activation;
+using RapidStart.Domain.Catalog;
+using RapidStart.Domain.Customers;
+using RapidStart.Domain.Lifecycle;
+using RapidStart.Domain.Portal;
+using RapidStart.Domain.Subscriptions;
+using RapidStart.Domain.Voice;
+using RapidStart.Functions.Http;
+using RapidStart.Functions.Lifecycle;
+using RapidStart.Infrastructure.Auth;
+using RapidStart.Infrastructure.Email;
+using RapidStart.Infrastructure.Storage;
+using RapidStart.Infrastructure.Voice;
+
+namespace RapidStart.Functions.Composition;
+
+/// <summary>Everything the function classes need, for both hosts: the Functions app and the local host.</summary>
+public static class RapidStartServiceCollectionExtensions
+{
+    public static IServiceCollection AddRapidStart(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddRapidStartDomain(configuration);
+        services.AddRapidStartAuth(configuration);
+        services.AddRapidStartStorage(configuration);
+        services.AddRapidStartEmail(configuration);
+        services.Configure<VoiceOptions>(configuration.GetSection(VoiceOptions.Section));
+        services.AddHostedService<StorageInitializer>();
+
+        services.AddSingleton<HttpApi>();
+        services.AddSingleton<LifecycleSignalsFactory>();
+        services.TryAddSingleton<IEngineReadiness, AlwaysReady>();
+        return services;
+    }
+
+    public static IServiceCollection AddRapidStartDomain(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<LifecycleOptions>().Bind(configuration.GetSection(LifecycleOptions.Section))
+            .Validate(o => o.TrialPeriod > TimeSpan.Zero && o.RetentionPeriod > TimeSpan.Zero && o.InvitationLifetime > TimeSpan.Zero, "Lifecycle periods must be positive.")
+            .Validate(o => o.MaxSendsPerHour > 0, "MaxSendsPerHour must be positive.")
+            .ValidateOnStart();
+        services.AddOptions<CatalogOptions>().Bind(configuration.GetSection(CatalogOptions.Section));
+        services.AddSingleton(sp => ServiceCatalog.FromOptions(sp.GetRequiredService<IOptions<CatalogOptions>>().Value));
+        services.AddSingleton<VoiceService>();
+        services.AddSingleton<CustomerService>();
+        services.AddSingleton<SubscriptionService>();
+        services.AddSingleton<ActivationService>();
+        services.AddSingleton<PortalService>();
+        services.AddSingleton<LifecycleTransitions>();
+        services.AddSingleton<ExpirySweep>();
+        return services;
+    }
+
+    public static IServiceCollection AddRapidStartAuth(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.Configure<AuthOptions>(configuration.GetSection(AuthOptions.Section));
+        services.AddSingleton<DevelopmentSigningKey>();
+        services.AddSingleton<DevelopmentTokenIssuer>();
+        services.AddSingleton<BearerTokenValidator>();
+        return services;
+    }
+}

@@ -1,0 +1,110 @@
+using System.Net;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Azure.Functions.Worker;
+using Microsoft.DurableTask.Client;
+using RapidStart.Domain.Activation;
+using RapidStart.Domain.Problems;
+using RapidStart.Functions.Lifecycle;
+
+namespace RapidStart.Functions.Http;
+
+/// <summary>The customer administrator opens the link (an HTML page) and accepts (JSON, with their own bearer token).</summary>
+public sealed class ActivationFunctions(HttpApi api, ActivationService activation, LifecycleSignalsFactory signals)
+{
+    [Function(nameof(ShowActivation))]
+    public Task<IActionResult> ShowActivation(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "activate")] HttpRequest request) =>
+        api.RunAnonymousAsync(request, async () =>
+        {
+            try
+            {
+                var view = await activation.ViewAsync(request.Query["token"], request.HttpContext.RequestAborted);
+                return ApiResult.Html(StatusCodes.Status200OK, ActivationPage.Render(view));
+            }
+            catch (ProblemException problem) when (problem.Kind is ProblemKind.NotFound or ProblemKind.Gone)
+            {
+                return ApiResult.Html(Problems.StatusOf(problem.Kind), ActivationPage.RenderRefusal(problem));
+            }
+        });
+
+    [Function(nameof(AcceptActivation))]
+    public Task<IActionResult> AcceptActivation(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "activate")] HttpRequest request,
+        [DurableClient] DurableTaskClient durable) =>
+        api.RunAsync(request, Access.Authenticated, async caller =>
+        {
+            var body = await HttpApi.ReadJsonAsync<AcceptRequest>(request);
+            var subscription = await activation.AcceptAsync(
+                caller, body.Token, body.AcceptAgreement, body.AcceptPrivacyStatement, signals.For(durable), request.HttpContext.RequestAborted);
+            return ApiResult.Ok(SubscriptionResponse.Of(subscription));
+        });
+}
+
+/// <summary>The activation page. Every value from storage is HTML-encoded; the script reads the token from the URL, never from markup.</summary>
+public static class ActivationPage
+{
+    public static string Render(ActivationView view)
+    {
+        string E(string value) => WebUtility.HtmlEncode(value);
+        return Layout("Activate RapidStart Services", $"""
+            <h1>Activate RapidStart Services</h1>
+            <p>Your partner <strong>{E(view.PartnerId)}</strong> invites <strong>{E(view.AdministratorName)}</strong>
+            to administer RapidStart Services for <strong id="organization">{E(view.OrganizationName)}</strong>
+            (country/region of use: {E(view.CountryRegion)}).</p>
+            <p>Sign in with the Microsoft account <strong id="account">{E(view.MicrosoftAccountId)}</strong>; the invitation works for no other account.
+            It expires on {view.ExpiresAt.UtcDateTime:yyyy-MM-dd HH:mm} UTC.</p>
+            <section>
+              <h2>Online services agreement (version {E(view.AgreementVersion)})</h2>
+              <p>By accepting, the organization agrees to the RapidStart online services agreement, version {E(view.AgreementVersion)}.</p>
+              <label><input type="checkbox" id="acceptAgreement"> I accept the online services agreement</label>
+            </section>
+            <section>
+              <h2>Privacy statement (version {E(view.PrivacyStatementVersion)})</h2>
+              <p>RapidStart processes the organization's data as described in its privacy statement, version {E(view.PrivacyStatementVersion)}.</p>
+              <label><input type="checkbox" id="acceptPrivacyStatement"> I accept the privacy statement</label>
+            </section>
+            <p><label>Access token from your Microsoft sign-in <input type="password" id="bearer" autocomplete="off"></label></p>
+            <button id="accept" type="button">Sign in and accept</button>
+            <p id="result" role="status"></p>
+            """ + AcceptScript);
+    }
+
+    private const string AcceptScript = """
+        <script>
+            document.getElementById('accept').addEventListener('click', async () => {
+              const token = new URLSearchParams(location.search).get('token');
+              const response = await fetch('activate', {
+                method: 'POST',
+                headers: { 'Content-Type': 'application/json', 'Authorization': 'Bearer ' + document.getElementById('bearer').value },
+                body: JSON.stringify({ token,
+                  acceptAgreement: document.getElementById('acceptAgreement').checked,
+                  acceptPrivacyStatement: document.getElementById('acceptPrivacyStatement').checked })
+              });
+              const body = await response.json();
+              document.getElementById('result').textContent = response.ok
+                ? 'Activated. You can now manage your organization\'s users in the customer portal.'
+                : (body.detail || body.title);
+            });
+        </script>
+        """;
+
+    public static string RenderRefusal(ProblemException problem)
+    {
+        var heading = problem.Kind == ProblemKind.Gone ? "This activation link no longer works" : "Activation link not recognised";
+        var advice = problem.Kind == ProblemKind.Gone
+            ? problem.Message
+            : "Check that you opened the whole link from the invitation email. If it still fails, ask your partner to send a new activation.";
+        return Layout(heading, $"<h1>{WebUtility.HtmlEncode(heading)}</h1><p>{WebUtility.HtmlEncode(advice)}</p>");
+    }
+
+    private static string Layout(string title, string body) => $"""
+        <!doctype html>
+        <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+        <title>{WebUtility.HtmlEncode(title)}</title>
+        <style>body{"{"}font-family:system-ui,sans-serif;max-width:44rem;margin:2rem auto;padding:0 1rem;line-height:1.5{"}"}section{"{"}border:1px solid #ccc;border-radius:.5rem;padding:0 1rem 1rem;margin:1rem 0{"}"}</style>
+        </head><body>
+        {body}
+        </body></html>
+        """;
+}

@@ -1,0 +1,76 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+
+namespace RapidStart.Functions.Http;
+
+/// <summary>
+/// A JSON (or HTML) response written directly with <see cref="ApiJson.Options"/>, so the body is
+/// byte-for-byte the same in Azure Functions and on the local host, whatever formatters each has.
+/// </summary>
+public sealed class ApiResult(int status, object? body, string contentType = "application/json; charset=utf-8") : IActionResult
+{
+    public Dictionary<string, string> Headers { get; } = new(StringComparer.OrdinalIgnoreCase);
+
+    public int Status => status;
+
+    public object? Body => body;
+
+    public static ApiResult Ok(object body) => new(StatusCodes.Status200OK, body);
+
+    public static ApiResult Created(object body, string location) => new(StatusCodes.Status201Created, body) { Headers = { ["Location"] = location } };
+
+    public static ApiResult Accepted(object body) => new(StatusCodes.Status202Accepted, body);
+
+    public static ApiResult NoContent() => new(StatusCodes.Status204NoContent, null);
+
+    public static ApiResult Html(int status, string html) => new(status, html, "text/html; charset=utf-8");
+
+    public ApiResult WithETag(string etag)
+    {
+        Headers["ETag"] = etag;
+        return this;
+    }
+
+    public async Task ExecuteResultAsync(ActionContext context)
+    {
+        var response = context.HttpContext.Response;
+        response.StatusCode = status;
+        foreach (var (name, value) in Headers)
+        {
+            response.Headers[name] = value;
+        }
+
+        SecurityHeaders.Apply(response, contentType);
+        if (body is null)
+        {
+            return;
+        }
+
+        response.ContentType = contentType;
+        if (body is string text)
+        {
+            await response.WriteAsync(text, context.HttpContext.RequestAborted);
+            return;
+        }
+
+        await JsonSerializer.SerializeAsync(response.Body, body, body.GetType(), ApiJson.Options, context.HttpContext.RequestAborted);
+    }
+}
+
+/// <summary>Headers every response carries; HTML pages also get a strict content security policy.</summary>
+public static class SecurityHeaders
+{
+    public static void Apply(HttpResponse response, string contentType)
+    {
+        response.Headers["X-Content-Type-Options"] = "nosniff";
+        response.Headers["Cache-Control"] = "no-store";
+        if (contentType.StartsWith("text/html", StringComparison.Ordinal))
+        {
+            response.Headers["Content-Security-Policy"] =
+                "default-src 'none'; script-src 'self' 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+            response.Headers["X-Frame-Options"] = "DENY";
+            response.Headers["Referrer-Policy"] = "no-referrer";
+        }
+    }
+}

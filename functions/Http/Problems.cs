@@ -1,0 +1,60 @@
+using Microsoft.AspNetCore.Http;
+using RapidStart.Domain.Problems;
+
+namespace RapidStart.Functions.Http;
+
+/// <summary>RFC 9457 problem details, the body of every error this API returns.</summary>
+public sealed record ProblemBody(string Type, string Title, int Status, string Detail, IReadOnlyDictionary<string, string[]>? Errors = null, string? Instance = null);
+
+public static class Problems
+{
+    public const string ContentType = "application/problem+json; charset=utf-8";
+
+    public static int StatusOf(ProblemKind kind) => kind switch
+    {
+        ProblemKind.Invalid => StatusCodes.Status400BadRequest,
+        ProblemKind.UnsupportedMediaType => StatusCodes.Status415UnsupportedMediaType,
+        ProblemKind.PayloadTooLarge => StatusCodes.Status413PayloadTooLarge,
+        ProblemKind.Unauthenticated => StatusCodes.Status401Unauthorized,
+        ProblemKind.Forbidden => StatusCodes.Status403Forbidden,
+        ProblemKind.NotFound => StatusCodes.Status404NotFound,
+        ProblemKind.Conflict => StatusCodes.Status409Conflict,
+        ProblemKind.Gone => StatusCodes.Status410Gone,
+        ProblemKind.PreconditionFailed => StatusCodes.Status412PreconditionFailed,
+        ProblemKind.RuleRefused => StatusCodes.Status422UnprocessableEntity,
+        ProblemKind.TooManyRequests => StatusCodes.Status429TooManyRequests,
+        ProblemKind.Unavailable => StatusCodes.Status503ServiceUnavailable,
+        _ => StatusCodes.Status500InternalServerError,
+    };
+
+    public static ApiResult From(ProblemException problem, HttpRequest request)
+    {
+        var status = StatusOf(problem.Kind);
+        var result = Create(status, problem.Title, problem.Message, request, problem.Errors);
+        if (problem.RetryAfter is { } retryAfter)
+        {
+            result.Headers["Retry-After"] = ((int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        return result;
+    }
+
+    public static ApiResult Create(int status, string title, string detail, HttpRequest request, IReadOnlyDictionary<string, string[]>? errors = null) =>
+        new(status, new ProblemBody(TypeFor(status), title, status, detail, errors, request.Path.Value), ContentType);
+
+    public static ApiResult Unauthenticated(HttpRequest request)
+    {
+        var result = Create(StatusCodes.Status401Unauthorized, "Authentication required.", "Send a valid bearer token in the Authorization header.", request);
+        result.Headers["WWW-Authenticate"] = "Bearer";
+        return result;
+    }
+
+    public static ApiResult Unavailable(HttpRequest request)
+    {
+        var result = Create(StatusCodes.Status503ServiceUnavailable, "Storage unavailable.", "The service's storage did not answer. Retry later: a retry of the same request finishes whatever this one started.", request);
+        result.Headers["Retry-After"] = "5";
+        return result;
+    }
+
+    private static string TypeFor(int status) => $"https://www.rfc-editor.org/rfc/rfc9110#status.{status}";
+}

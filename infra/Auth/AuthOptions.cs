@@ -1,0 +1,28 @@
+namespace RapidStart.Infrastructure.Auth;
+
+/// <summary>
+/// Bearer token settings (section <c>RapidStart:Auth</c>). In Azure: the Entra ID authority (its
+/// OpenID metadata supplies issuer and signing keys) and the API's audience. Locally: the
+/// development issuer's symmetric key, which exists only where <see cref="DevelopmentIssuerEnabled"/> is set.
+/// </summary>
+public sealed class AuthOptions
+{
+    public const string Section = "RapidStart:Auth";
+    public const string DevelopmentIssuer = "https://rapidstart.local/dev-issuer";
+
+    /// <summary>e.g. https://login.microsoftonline.com/{tenant}/v2.0; empty when only the development issuer is used.</summary>
+    public string? Authority { get; set; }
+
+    /// <summary>Overrides the issuer from the authority's metadata (or names the development issuer).</summary>
+    public string? Issuer { get; set; }
+
+    public string Audience { get; set; } = "api://rapidstart";
+
+    /// <summary>True only on the local host in Development: POST /api/dev/token then issues tokens.</summary>
+    public bool DevelopmentIssuerEnabled { get; set; }
+
+    /// <summary>Base64 key (at least 32 bytes) for the development issuer; a random one per process when empty.</summary>
+    public string? DevelopmentSigningKey { get; set; }
+
+    public TimeSpan DevelopmentTokenLifetime { get; set; } = TimeSpan.FromHours(8);
+}

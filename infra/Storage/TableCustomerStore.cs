@@ -1,0 +1,158 @@
+using Azure;
+using Azure.Data.Tables;
+using Microsoft.Extensions.Logging;
+using RapidStart.Domain.Catalog;
+using RapidStart.Domain.Customers;
+using RapidStart.Domain.Problems;
+
+namespace RapidStart.Infrastructure.Storage;
+
+/// <summary>
+/// Customers in Azure Table Storage. A customer is a point read in its home region's partition
+/// (<c>{region}|{customerId}</c>, region taken from the identifier); a partner's list is an index
+/// partition per region; a VOICE number claim is an entity whose existence is the lock. Outages
+/// (status 0/5xx, socket errors) propagate: the HTTP edge answers 503 for them.
+/// </summary>
+public sealed partial class TableCustomerStore(
+    TableRouter router,
+    ServiceCatalog catalog,
+    TimeProvider clock,
+    ILogger<TableCustomerStore> logger) : ICustomerStore
+{
+    public async Task<Versioned<Customer>?> GetAsync(string customerId, CancellationToken cancellationToken)
+    {
+        if (CustomerId.RegionOf(customerId) is not { } region)
+        {
+            return null;
+        }
+
+        await router.EnsureTablesAsync(cancellationToken).ConfigureAwait(false);
+        var response = await router.For(region)
+            .GetEntityIfExistsAsync<CustomerEntity>(TableKeys.CustomerPartition(region, customerId), TableKeys.CustomerRow, cancellationToken: cancellationToken)
+            .ConfigureAwait(false);
+        return response.HasValue ? new Versioned<Customer>(CustomerMapping.ToDomain(response.Value!), response.Value!.ETag.ToString()) : null;
+    }
+
+    public async Task<bool> InsertAsync(Customer customer, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(customer);
+        await router.EnsureTablesAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await router.For(CustomerMapping.RegionOf(customer)).AddEntityAsync(CustomerMapping.ToEntity(customer), cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+        catch (RequestFailedException e) when (e.Status == 409)
+        {
+            LogCustomerExists(customer.CustomerId);
+            return false;
+        }
+    }
+
+    public async Task<string> ReplaceAsync(Customer customer, string etag, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(customer);
+        ArgumentException.ThrowIfNullOrEmpty(etag);
+        await router.EnsureTablesAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var response = await router.For(CustomerMapping.RegionOf(customer))
+                .UpdateEntityAsync(CustomerMapping.ToEntity(customer), new ETag(etag), TableUpdateMode.Replace, cancellationToken)
+                .ConfigureAwait(false);
+            return response.Headers.ETag?.ToString() ?? throw new InvalidOperationException("Table Storage returned no ETag for an update.");
+        }
+        catch (RequestFailedException e) when (e.Status is 412 or 404)
+        {
+            // 404: the record is gone, which is also "it changed since it was read".
+            LogCustomerConflict(customer.CustomerId, e.Status);
+            throw new ConcurrencyConflictException();
+        }
+    }
+
+    public async Task UpsertListingAsync(Customer customer, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(customer);
+        await router.EnsureTablesAsync(cancellationToken).ConfigureAwait(false);
+        await router.For(CustomerMapping.RegionOf(customer))
+            .UpsertEntityAsync(CustomerMapping.ToListing(customer), TableUpdateMode.Replace, cancellationToken)
+            .ConfigureAwait(false);
+    }
+
+    public async Task<bool> IsListedAsync(Customer customer, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(customer);
+        await router.EnsureTablesAsync(cancellationToken).ConfigureAwait(false);
+        var listing = CustomerMapping.ToListing(customer);
+        var response = await router.For(CustomerMapping.RegionOf(customer))
+            .GetEntityIfExistsAsync<TableEntity>(listing.PartitionKey, listing.RowKey, [nameof(ITableEntity.RowKey)], cancellationToken)
+            .ConfigureAwait(false);
+        return response.HasValue;
+    }
+
+    public Task<Domain.Customers.Page<Customer>> ListAsync(string partnerId, string? continuationToken, int pageSize, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(partnerId);
+        return RegionPager.ReadAsync<CustomerListingEntity, Customer>(
+            router,
+            catalog.Regions,
+            $"customers|{partnerId}",
+            region => TableClient.CreateQueryFilter($"PartitionKey eq {TableKeys.PartnerCustomersPartition(region, partnerId)}"),
+            CustomerMapping.FromListing,
+            continuationToken,
+            pageSize,
+            cancellationToken);
+    }
+
+    public async Task<VoiceClaim?> GetVoiceClaimAsync(string region, string accountNumber, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(region);
+        ArgumentException.ThrowIfNullOrEmpty(accountNumber);
+        await router.EnsureTablesAsync(cancellationToken).ConfigureAwait(false);
+        var response = await router.For(region)
+            .GetEntityIfExistsAsync<VoiceClaimEntity>(TableKeys.VoiceClaimPartition(region, accountNumber), TableKeys.ClaimRow, cancellationToken: cancellationToken)
+            .ConfigureAwait(false);
+        return response.HasValue ? CustomerMapping.ToDomain(response.Value!) : null;
+    }
+
+    public async Task<bool> TryClaimVoiceNumberAsync(string region, string accountNumber, string customerId, VoiceClaim? stale, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(region);
+        ArgumentException.ThrowIfNullOrEmpty(accountNumber);
+        ArgumentException.ThrowIfNullOrEmpty(customerId);
+        await router.EnsureTablesAsync(cancellationToken).ConfigureAwait(false);
+        var table = router.For(region);
+        var claim = CustomerMapping.ToClaim(region, accountNumber, customerId, clock.GetUtcNow());
+        try
+        {
+            if (stale is null)
+            {
+                await table.AddEntityAsync(claim, cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                await table.UpdateEntityAsync(claim, new ETag(stale.ETag), TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
+            }
+
+            LogClaimed(accountNumber, customerId, stale?.CustomerId);
+            return true;
+        }
+        catch (RequestFailedException e) when (e.Status is 409 or 412 or 404)
+        {
+            // 409: someone claimed first; 412: someone took the stale claim over first; 404: it vanished under us.
+            LogClaimLost(accountNumber, customerId, e.Status);
+            return false;
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Customer {CustomerId} already exists; insert skipped")]
+    private partial void LogCustomerExists(string customerId);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Customer {CustomerId} changed while being written (status {Status})")]
+    private partial void LogCustomerConflict(string customerId, int status);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "VOICE account {AccountNumber} claimed for customer {CustomerId} (previous holder {PreviousCustomerId})")]
+    private partial void LogClaimed(string accountNumber, string customerId, string? previousCustomerId);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "VOICE account {AccountNumber} claim for customer {CustomerId} lost a race (status {Status})")]
+    private partial void LogClaimLost(string accountNumber, string customerId, int status);
+}

@@ -1,0 +1,123 @@
+using System.Reflection;
+using System.Text.Json;
+using DurableTask.AzureStorage;
+using DurableTask.Core;
+using Grpc.Net.Client;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Azure.Functions.Worker;
+using Microsoft.DurableTask;
+using Microsoft.DurableTask.Client;
+using Microsoft.DurableTask.Testing.Sidecar.Grpc;
+using Microsoft.DurableTask.Worker;
+using Microsoft.Extensions.Options;
+using RapidStart.Functions.Lifecycle;
+using RapidStart.Infrastructure.Storage;
+
+namespace RapidStart.LocalHost;
+
+/// <summary>
+/// The Durable Task engine of the local host: the Azure Storage provider (on Azurite) behind an
+/// in-process gRPC sidecar, with a worker that runs the Functions app's own orchestrator and
+/// activity methods. Instances live in storage, so they survive a restart like they would in Azure.
+/// </summary>
+public static class DurableSidecar
+{
+    public static WebApplicationBuilder AddDurableSidecar(this WebApplicationBuilder builder, LocalHostOptions options)
+    {
+        var storage = builder.Configuration.GetSection(StorageOptions.SectionName).Get<StorageOptions>() ?? new StorageOptions();
+        var service = new AzureStorageOrchestrationService(new AzureStorageOrchestrationServiceSettings
+        {
+            StorageAccountClientProvider = new StorageAccountClientProvider(storage.ConnectionString),
+            TaskHubName = options.TaskHubName,
+            MaxQueuePollingInterval = options.MaxQueuePollingInterval,
+            PartitionCount = 1,
+        });
+
+        builder.WebHost.ConfigureKestrel(kestrel =>
+            kestrel.ListenLocalhost(options.SidecarPort, listen => listen.Protocols = HttpProtocols.Http2));
+        builder.Services.AddGrpc();
+        builder.Services.AddSingleton<IOrchestrationService>(service);
+        builder.Services.AddSingleton<IOrchestrationServiceClient>(service);
+        builder.Services.AddSingleton<TaskHubGrpcServer>();
+
+        var channel = GrpcChannel.ForAddress($"http://localhost:{options.SidecarPort}");
+        builder.Services.AddDurableTaskWorker(worker =>
+        {
+            worker.UseGrpc(channel);
+            worker.AddTasks(registry => RegisterFunctions(registry, typeof(ActivationLifecycle).Assembly));
+            worker.AddTasks(registry => registry.AddOrchestratorFunc<string, string>(EngineReadiness.ProbeOrchestration, (_, input) => Task.FromResult(input)));
+        });
+        builder.Services.AddDurableTaskClient(client =>
+        {
+            client.UseGrpc(channel);
+            client.RegisterDirectly();
+        });
+        builder.Services.AddSingleton(service);
+        return builder;
+    }
+
+    public static void MapDurableSidecar(this WebApplication app, LocalHostOptions options) =>
+        app.MapGrpcService<TaskHubGrpcServer>().RequireHost($"*:{options.SidecarPort}");
+
+    /// <summary>
+    /// Registers every <c>[OrchestrationTrigger]</c> and <c>[ActivityTrigger]</c> function of the
+    /// assembly under its function name, so the worker runs exactly what Azure would.
+    /// </summary>
+    public static void RegisterFunctions(DurableTaskRegistry registry, Assembly assembly)
+    {
+        var methods = assembly.GetTypes()
+            .SelectMany(t => t.GetMethods(BindingFlags.Public | BindingFlags.Instance | BindingFlags.Static))
+            .Select(m => (Method: m, Function: m.GetCustomAttribute<FunctionAttribute>()))
+            .Where(x => x.Function is not null);
+
+        foreach (var (method, function) in methods)
+        {
+            var parameters = method.GetParameters();
+            var orchestration = parameters.FirstOrDefault(p => p.GetCustomAttribute<OrchestrationTriggerAttribute>() is not null);
+            var activity = parameters.FirstOrDefault(p => p.GetCustomAttribute<ActivityTriggerAttribute>() is not null);
+            if (orchestration is not null)
+            {
+                var inputType = parameters.Single(p => p != orchestration).ParameterType;
+                registry.AddOrchestratorFunc<JsonElement?, object?>(function!.Name, async (context, input) =>
+                    await AwaitResult(method.Invoke(null, [context, Convert(input, inputType)])));
+            }
+            else if (activity is not null)
+            {
+                registry.AddActivity(function!.Name, services => new FunctionActivity(function.Name, method, activity, services));
+            }
+        }
+    }
+
+    /// <summary>An activity function run by the Durable Task worker, its class built from the application's services.</summary>
+    private sealed class FunctionActivity(string name, MethodInfo method, ParameterInfo trigger, IServiceProvider services) : Microsoft.DurableTask.TaskActivity<JsonElement?, object?>
+    {
+        public override async Task<object?> RunAsync(TaskActivityContext context, JsonElement? input)
+        {
+            var target = method.IsStatic ? null : ActivatorUtilities.CreateInstance(services, method.DeclaringType!);
+            var arguments = method.GetParameters().Select(p =>
+                p == trigger ? Convert(input, p.ParameterType)
+                : p.ParameterType == typeof(CancellationToken) ? CancellationToken.None
+                : throw new InvalidOperationException($"The local host can't bind parameter '{p.Name}' of activity {name}.")).ToArray();
+            return await AwaitResult(method.Invoke(target, arguments));
+        }
+    }
+
+    private static object? Convert(JsonElement? input, Type type) =>
+        input is { ValueKind: not JsonValueKind.Null and not JsonValueKind.Undefined } element
+            ? element.Deserialize(type, JsonSerializerOptions.Web)
+            : null;
+
+    private static async Task<object?> AwaitResult(object? returned)
+    {
+        if (returned is not Task task)
+        {
+            return returned;
+        }
+
+        await task;
+        var type = task.GetType();
+        return type.IsGenericType && type.GetProperty("Result") is { } result && result.PropertyType.Name != "VoidTaskResult"
+            ? result.GetValue(task)
+            : null;
+    }
+}

@@ -1,0 +1,48 @@
+using RapidStart.Functions.Composition;
+using RapidStart.Functions.Http;
+using RapidStart.Functions.Lifecycle;
+
+namespace RapidStart.LocalHost;
+
+/// <summary>Builds the local host: the Functions app's classes and routes on Kestrel, with a Durable sidecar on Azurite.</summary>
+public static class LocalHostApp
+{
+    public static WebApplication Build(string[] args, IDictionary<string, string?>? overrides = null)
+    {
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+        {
+            Args = args,
+            ContentRootPath = AppContext.BaseDirectory,
+        });
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            [ExpirySweepFunction.ScheduleSetting] = ExpirySweepFunction.DefaultSchedule,
+            ["RapidStart:Voice:SeedFile"] = Path.Combine(AppContext.BaseDirectory, "voice-sample.json"),
+        });
+        builder.Configuration.AddEnvironmentVariables();
+        if (overrides is not null)
+        {
+            builder.Configuration.AddInMemoryCollection(overrides);
+        }
+
+        var options = builder.Configuration.GetSection(LocalHostOptions.Section).Get<LocalHostOptions>() ?? new LocalHostOptions();
+        var url = new Uri(options.Url);
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(System.Net.IPAddress.Parse(url.Host), url.Port));
+
+        builder.Services.AddRapidStart(builder.Configuration);
+        builder.AddDurableSidecar(options);
+        builder.Services.AddSingleton<EngineReadiness>();
+        builder.Services.AddSingleton<IEngineReadiness>(sp => sp.GetRequiredService<EngineReadiness>());
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<EngineReadiness>());
+        if (options.RunTimers)
+        {
+            builder.Services.AddHostedService<TimerFunctions>();
+        }
+
+        var app = builder.Build();
+        app.UseRouting();
+        app.MapDurableSidecar(options);
+        app.MapFunctions();
+        return app;
+    }
+}

@@ -1,0 +1,21 @@
+namespace RapidStart.LocalHost;
+
+/// <summary>Section <c>RapidStart:LocalHost</c>: where the local host listens and which task hub it uses.</summary>
+public sealed class LocalHostOptions
+{
+    public const string Section = "RapidStart:LocalHost";
+
+    /// <summary>The API address, like <c>func start</c>'s: http://127.0.0.1:7071.</summary>
+    public string Url { get; set; } = "http://127.0.0.1:7071";
+
+    /// <summary>Loopback port of the in-process Durable Task sidecar (gRPC, HTTP/2).</summary>
+    public int SidecarPort { get; set; } = 7072;
+
+    public string TaskHubName { get; set; } = "RapidStartLocal";
+
+    /// <summary>How often idle queues are polled at most; short, so a local run reacts within about a second.</summary>
+    public TimeSpan MaxQueuePollingInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Whether timer-triggered functions run on their schedules (tests turn it off and call the sweep directly).</summary>
+    public bool RunTimers { get; set; } = true;
+}
