@@ -1,9 +1,6 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 using RapidStart.Domain.Catalog;
 using RapidStart.Domain.Customers;
 using RapidStart.Domain.Subscriptions;
@@ -13,7 +10,9 @@ namespace RapidStart.Infrastructure.Storage;
 
 /// <summary>
 /// One call wires the table adapters for every host (Functions, local host, tests), so which storage
-/// account serves which region is configuration ("RapidStart:Storage"), not startup code.
+/// account serves which region is configuration ("RapidStart:Storage"), not startup code. Tables
+/// are created by whoever calls <see cref="TableRouter.EnsureTablesAsync"/> at start (the host's
+/// initializer) and, failing that, by the stores on first use.
 /// </summary>
 public static class StorageServiceCollectionExtensions
 {
@@ -36,39 +35,6 @@ public static class StorageServiceCollectionExtensions
         services.TryAddSingleton<ICustomerStore>(provider => provider.GetRequiredService<TableCustomerStore>());
         services.TryAddSingleton<ISubscriptionStore>(provider => provider.GetRequiredService<TableSubscriptionStore>());
         services.TryAddSingleton<IVoiceDirectory>(provider => provider.GetRequiredService<TableVoiceDirectory>());
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, StorageInitializer>());
         return services;
     }
-}
-
-/// <summary>
-/// Starts creating the tables when the host starts, so the first request does not pay for it. It
-/// does not hold up start-up: storage that is down or slow is logged, the host still starts (health
-/// reports the outage), and the stores wait for or retry the same creation on first use.
-/// </summary>
-internal sealed partial class StorageInitializer(TableRouter router, ILogger<StorageInitializer> logger) : IHostedService
-{
-    public Task StartAsync(CancellationToken cancellationToken)
-    {
-        _ = EnsureAsync();
-        return Task.CompletedTask;
-    }
-
-    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-
-    private async Task EnsureAsync()
-    {
-        try
-        {
-            await router.EnsureTablesAsync(CancellationToken.None).ConfigureAwait(false);
-        }
-        catch (Exception e)
-        {
-            // Not swallowed for good: the next store call runs the creation again and fails loudly if storage is still down.
-            LogNotReady(e);
-        }
-    }
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Storage tables could not be created at start; they will be created on first use")]
-    private partial void LogNotReady(Exception exception);
 }
