@@ -34,15 +34,13 @@ public static partial class Mailbox
     public static IReadOnlyList<string> SubjectsTo(string directory, string address) =>
         Directory.Exists(directory)
             ? Directory.GetFiles(directory, "*.eml")
-                .Select(File.ReadAllText)
-                .Where(text => text.Contains($"To: {address}", StringComparison.OrdinalIgnoreCase) || text.Contains($"<{address}>", StringComparison.OrdinalIgnoreCase))
-                .Select(text => Subject().Match(text).Groups[1].Value.Trim())
+                .Select(path => MimeKit.MimeMessage.Load(path))
+                .Where(message => message.To.Mailboxes.Any(m => string.Equals(m.Address, address, StringComparison.OrdinalIgnoreCase)))
+                .Select(message => message.Subject)
                 .ToList()
             : [];
 
     [GeneratedRegex(@"activate\?token=([A-Za-z0-9._~%-]+)")]
     private static partial Regex Link();
 
-    [GeneratedRegex(@"^Subject: (.*)$", RegexOptions.Multiline)]
-    private static partial Regex Subject();
 }
