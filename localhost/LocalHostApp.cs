@@ -25,7 +25,7 @@ public static class LocalHostApp
             builder.Configuration.AddInMemoryCollection(overrides);
         }
 
-        var options = builder.Configuration.GetSection(LocalHostOptions.Section).Get<LocalHostOptions>() ?? new LocalHostOptions();
+        var options = builder.Configuration.GetSection(LocalHostOptions.SectionName).Get<LocalHostOptions>() ?? new LocalHostOptions();
         var url = new Uri(options.Url);
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(System.Net.IPAddress.Parse(url.Host), url.Port));
 

@@ -3,7 +3,7 @@ namespace RapidStart.LocalHost;
 /// <summary>Section <c>RapidStart:LocalHost</c>: where the local host listens and which task hub it uses.</summary>
 public sealed class LocalHostOptions
 {
-    public const string Section = "RapidStart:LocalHost";
+    public const string SectionName = "RapidStart:LocalHost";
 
     /// <summary>The API address, like <c>func start</c>'s: http://127.0.0.1:7071.</summary>
     public string Url { get; set; } = "http://127.0.0.1:7071";

@@ -1,7 +1,7 @@
 using RapidStart.LocalHost;
 
 var app = LocalHostApp.Build(args);
-var url = app.Configuration[$"{LocalHostOptions.Section}:Url"] ?? new LocalHostOptions().Url;
+var url = app.Configuration[$"{LocalHostOptions.SectionName}:Url"] ?? new LocalHostOptions().Url;
 app.Lifetime.ApplicationStarted.Register(() =>
 {
     Console.WriteLine($"RapidStart local host: {url}/api  (health: {url}/api/health)");

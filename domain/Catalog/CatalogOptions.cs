@@ -6,7 +6,7 @@ namespace RapidStart.Domain.Catalog;
 /// </summary>
 public sealed class CatalogOptions
 {
-    public const string Section = "RapidStart:Catalog";
+    public const string SectionName = "RapidStart:Catalog";
 
     /// <summary>Where a customer whose address country has no data center of its own is stored.</summary>
     public string DefaultHomeRegion { get; set; } = "us-east";

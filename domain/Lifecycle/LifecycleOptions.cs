@@ -7,7 +7,7 @@ namespace RapidStart.Domain.Lifecycle;
 /// </summary>
 public sealed class LifecycleOptions
 {
-    public const string Section = "RapidStart:Lifecycle";
+    public const string SectionName = "RapidStart:Lifecycle";
 
     public TimeSpan TrialPeriod { get; set; } = TimeSpan.FromDays(90);
     public TimeSpan RetentionPeriod { get; set; } = TimeSpan.FromDays(30);

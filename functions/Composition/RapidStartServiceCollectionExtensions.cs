@@ -28,7 +28,7 @@ public static class RapidStartServiceCollectionExtensions
         services.AddRapidStartAuth(configuration);
         services.AddRapidStartStorage(configuration);
         services.AddRapidStartEmail(configuration);
-        services.Configure<VoiceOptions>(configuration.GetSection(VoiceOptions.Section));
+        services.Configure<VoiceOptions>(configuration.GetSection(VoiceOptions.SectionName));
         services.AddHostedService<StorageInitializer>();
 
         services.AddSingleton<HttpApi>();
@@ -39,11 +39,11 @@ public static class RapidStartServiceCollectionExtensions
 
     public static IServiceCollection AddRapidStartDomain(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddOptions<LifecycleOptions>().Bind(configuration.GetSection(LifecycleOptions.Section))
+        services.AddOptions<LifecycleOptions>().Bind(configuration.GetSection(LifecycleOptions.SectionName))
             .Validate(o => o.TrialPeriod > TimeSpan.Zero && o.RetentionPeriod > TimeSpan.Zero && o.InvitationLifetime > TimeSpan.Zero, "Lifecycle periods must be positive.")
             .Validate(o => o.MaxSendsPerHour > 0, "MaxSendsPerHour must be positive.")
             .ValidateOnStart();
-        services.AddOptions<CatalogOptions>().Bind(configuration.GetSection(CatalogOptions.Section));
+        services.AddOptions<CatalogOptions>().Bind(configuration.GetSection(CatalogOptions.SectionName));
         services.AddSingleton(sp => ServiceCatalog.FromOptions(sp.GetRequiredService<IOptions<CatalogOptions>>().Value));
         services.AddSingleton<VoiceService>();
         services.AddSingleton<CustomerService>();
@@ -57,7 +57,7 @@ public static class RapidStartServiceCollectionExtensions
 
     public static IServiceCollection AddRapidStartAuth(this IServiceCollection services, IConfiguration configuration)
     {
-        services.Configure<AuthOptions>(configuration.GetSection(AuthOptions.Section));
+        services.Configure<AuthOptions>(configuration.GetSection(AuthOptions.SectionName));
         services.AddSingleton<DevelopmentSigningKey>();
         services.AddSingleton<DevelopmentTokenIssuer>();
         services.AddSingleton<BearerTokenValidator>();

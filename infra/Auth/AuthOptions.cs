@@ -7,7 +7,7 @@ namespace RapidStart.Infrastructure.Auth;
 /// </summary>
 public sealed class AuthOptions
 {
-    public const string Section = "RapidStart:Auth";
+    public const string SectionName = "RapidStart:Auth";
     public const string DevelopmentIssuer = "https://rapidstart.local/dev-issuer";
 
     /// <summary>e.g. https://login.microsoftonline.com/{tenant}/v2.0; empty when only the development issuer is used.</summary>

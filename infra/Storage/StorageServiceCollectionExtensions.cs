@@ -26,7 +26,7 @@ public static class StorageServiceCollectionExtensions
 
         // The stores page across the catalog's regions; a host that registers its own catalog first keeps it.
         services.TryAddSingleton(_ =>
-            ServiceCatalog.FromOptions(configuration.GetSection(CatalogOptions.Section).Get<CatalogOptions>() ?? new CatalogOptions()));
+            ServiceCatalog.FromOptions(configuration.GetSection(CatalogOptions.SectionName).Get<CatalogOptions>() ?? new CatalogOptions()));
 
         services.TryAddSingleton<TableRouter>();
         services.TryAddSingleton<TableCustomerStore>();
