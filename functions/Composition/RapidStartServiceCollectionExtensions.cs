@@ -14,6 +14,7 @@ using RapidStart.Functions.Lifecycle;
 using RapidStart.Infrastructure.Auth;
 using RapidStart.Infrastructure.Email;
 using RapidStart.Infrastructure.Storage;
+using RapidStart.Infrastructure.Telemetry;
 using RapidStart.Infrastructure.Voice;
 
 namespace RapidStart.Functions.Composition;
@@ -28,6 +29,7 @@ public static class RapidStartServiceCollectionExtensions
         services.AddRapidStartAuth(configuration);
         services.AddRapidStartStorage(configuration);
         services.AddRapidStartEmail(configuration);
+        services.AddRapidStartTelemetry(configuration);
         services.Configure<VoiceOptions>(configuration.GetSection(VoiceOptions.SectionName));
         services.AddHostedService<StorageInitializer>();
 

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
@@ -40,6 +41,7 @@ public sealed class HttpApi(BearerTokenValidator tokens, ILogger<HttpApi> logger
                 Access.Support => caller.IsSupport,
                 _ => true,
             };
+            TagTrace(request);
             if (!allowed)
             {
                 return Problems.Create(StatusCodes.Status403Forbidden, "Forbidden.", $"This route is for the {access.ToString().ToLowerInvariant()} role.", request);
@@ -47,6 +49,24 @@ public sealed class HttpApi(BearerTokenValidator tokens, ILogger<HttpApi> logger
 
             return await action(caller);
         });
+    }
+
+    /// <summary>Puts the customer and subscription a request is about on its trace (IDs only, never personal data).</summary>
+    private static void TagTrace(HttpRequest request)
+    {
+        if (Activity.Current is not { } activity)
+        {
+            return;
+        }
+
+        if (request.RouteValues.TryGetValue("customerId", out var customerId) && customerId is string customer)
+        {
+            activity.SetTag("rapidstart.customer_id", customer);
+            if (request.RouteValues.TryGetValue("serviceId", out var serviceId) && serviceId is string service)
+            {
+                activity.SetTag("rapidstart.subscription_id", $"{customer}/{service}");
+            }
+        }
     }
 
     public async Task<IActionResult> RunAnonymousAsync(HttpRequest request, Func<Task<IActionResult>> action) =>

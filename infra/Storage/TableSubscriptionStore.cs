@@ -5,6 +5,7 @@ using RapidStart.Domain.Catalog;
 using RapidStart.Domain.Customers;
 using RapidStart.Domain.Problems;
 using RapidStart.Domain.Subscriptions;
+using RapidStart.Domain.Telemetry;
 
 namespace RapidStart.Infrastructure.Storage;
 
@@ -45,6 +46,7 @@ public sealed partial class TableSubscriptionStore(
         try
         {
             await TableTransactions.SubmitAsync(router.For(subscription.Region), actions, cancellationToken).ConfigureAwait(false);
+            RapidStartTelemetry.RecordTransition(subscription.Key, signUp);
             return true;
         }
         catch (RequestFailedException e) when (e.Status == 409)
@@ -90,6 +92,11 @@ public sealed partial class TableSubscriptionStore(
         try
         {
             var responses = await TableTransactions.SubmitSkippingMissingDeletesAsync(router.For(key.Region), actions, cancellationToken).ConfigureAwait(false);
+            if (commit.Audit is { } committed)
+            {
+                RapidStartTelemetry.RecordTransition(key, committed);
+            }
+
             return NewETag(responses);
         }
         catch (TableTransactionFailedException e) when (IsLostRace(e, auditIndex))

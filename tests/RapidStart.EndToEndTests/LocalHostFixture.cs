@@ -42,6 +42,7 @@ public class LocalHostFixture : IAsyncLifetime
             ["RapidStart:Storage:VoiceTableName"] = "voice" + unique,
             ["RapidStart:Email:PickupDirectory"] = MailDirectory,
             ["RapidStart:Auth:DevelopmentIssuerEnabled"] = "true",
+            ["RapidStart:Telemetry:Console"] = "false",
             ["RapidStart:Auth:DevelopmentSigningKey"] = Convert.ToBase64String(SigningKey),
             ["RapidStart:Lifecycle:PublicBaseUrl"] = BaseUrl + "/",
         };
