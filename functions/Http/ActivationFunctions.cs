@@ -67,27 +67,10 @@ public static class ActivationPage
             <p><label>Access token from your Microsoft sign-in <input type="password" id="bearer" autocomplete="off"></label></p>
             <button id="accept" type="button">Sign in and accept</button>
             <p id="result" role="status"></p>
-            """ + AcceptScript);
+            <script src="console/activation.js"></script>
+            """);
     }
 
-    private const string AcceptScript = """
-        <script>
-            document.getElementById('accept').addEventListener('click', async () => {
-              const token = new URLSearchParams(location.search).get('token');
-              const response = await fetch('activate', {
-                method: 'POST',
-                headers: { 'Content-Type': 'application/json', 'Authorization': 'Bearer ' + document.getElementById('bearer').value },
-                body: JSON.stringify({ token,
-                  acceptAgreement: document.getElementById('acceptAgreement').checked,
-                  acceptPrivacyStatement: document.getElementById('acceptPrivacyStatement').checked })
-              });
-              const body = await response.json();
-              document.getElementById('result').textContent = response.ok
-                ? 'Activated. You can now manage your organization\'s users in the customer portal.'
-                : (body.detail || body.title);
-            });
-        </script>
-        """;
 
     public static string RenderRefusal(ProblemException problem)
     {
@@ -102,7 +85,7 @@ public static class ActivationPage
         <!doctype html>
         <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
         <title>{WebUtility.HtmlEncode(title)}</title>
-        <style>body{"{"}font-family:system-ui,sans-serif;max-width:44rem;margin:2rem auto;padding:0 1rem;line-height:1.5{"}"}section{"{"}border:1px solid #ccc;border-radius:.5rem;padding:0 1rem 1rem;margin:1rem 0{"}"}</style>
+        <link rel="stylesheet" href="console/activation.css">
         </head><body>
         {body}
         </body></html>

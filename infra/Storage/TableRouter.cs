@@ -20,8 +20,13 @@ public sealed partial class TableRouter
     private readonly Lock _ensureLock = new();
     private Task? _ensure;
 
-    public TableRouter(IOptions<StorageOptions> options, ILogger<TableRouter> logger)
+    /// <param name="clientOptions">
+    /// Pipeline options for every table client (retries, timeouts, and in tests a fault-injecting policy).
+    /// Defaults to <see cref="DefaultClientOptions"/>.
+    /// </param>
+    public TableRouter(IOptions<StorageOptions> options, ILogger<TableRouter> logger, TableClientOptions? clientOptions = null)
     {
+        clientOptions ??= DefaultClientOptions();
         ArgumentNullException.ThrowIfNull(options);
         _options = options.Value;
         _logger = logger;
@@ -32,7 +37,7 @@ public sealed partial class TableRouter
 
         // Regions that name the same connection string share one client (and so one table).
         var accounts = new Dictionary<string, TableServiceClient>(StringComparer.Ordinal);
-        _defaultAccount = accounts[_options.ConnectionString] = new TableServiceClient(_options.ConnectionString);
+        _defaultAccount = accounts[_options.ConnectionString] = new TableServiceClient(_options.ConnectionString, clientOptions);
         _defaultTable = _defaultAccount.GetTableClient(_options.TableName);
         _voiceTable = _defaultAccount.GetTableClient(_options.VoiceTableName);
         var tables = new Dictionary<TableServiceClient, TableClient>(ReferenceEqualityComparer.Instance) { [_defaultAccount] = _defaultTable };
@@ -45,7 +50,7 @@ public sealed partial class TableRouter
 
             if (!accounts.TryGetValue(connectionString, out var account))
             {
-                accounts[connectionString] = account = new TableServiceClient(connectionString);
+                accounts[connectionString] = account = new TableServiceClient(connectionString, clientOptions);
                 tables[account] = account.GetTableClient(_options.TableName);
             }
 
@@ -55,6 +60,15 @@ public sealed partial class TableRouter
         Accounts = accounts.Values.ToArray();
         MainTables = tables.Values.ToArray();
     }
+
+    /// <summary>
+    /// A few quick retries with a short network timeout: an HTTP request waiting on storage should
+    /// fail over to a 503 in seconds, not hang for the SDK's default minute and a half.
+    /// </summary>
+    public static TableClientOptions DefaultClientOptions() => new()
+    {
+        Retry = { MaxRetries = 3, Delay = TimeSpan.FromMilliseconds(200), MaxDelay = TimeSpan.FromSeconds(2), NetworkTimeout = TimeSpan.FromSeconds(10) },
+    };
 
     /// <summary>The VOICE adapter's table; VOICE is one external source, so it lives in the default account.</summary>
     public TableClient VoiceTable => _voiceTable;
