@@ -30,6 +30,8 @@ public static class DurableSidecar
             StorageAccountClientProvider = new StorageAccountClientProvider(storage.ConnectionString),
             TaskHubName = options.TaskHubName,
             MaxQueuePollingInterval = options.MaxQueuePollingInterval,
+            ControlQueueVisibilityTimeout = options.MessageVisibilityTimeout,
+            WorkItemQueueVisibilityTimeout = options.MessageVisibilityTimeout,
             PartitionCount = 1,
         });
 

@@ -7,7 +7,11 @@ namespace RapidStart.LocalHost;
 /// <summary>Builds the local host: the Functions app's classes and routes on Kestrel, with a Durable sidecar on Azurite.</summary>
 public static class LocalHostApp
 {
-    public static WebApplication Build(string[] args, IDictionary<string, string?>? overrides = null)
+    /// <param name="configureServices">
+    /// Runs right after the RapidStart services are added, so a test can add to them or replace one
+    /// (a fault-injecting <c>TableClientOptions</c>, its own <c>IEmailSender</c>).
+    /// </param>
+    public static WebApplication Build(string[] args, IDictionary<string, string?>? overrides = null, Action<IServiceCollection>? configureServices = null)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions
         {
@@ -30,6 +34,15 @@ public static class LocalHostApp
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(System.Net.IPAddress.Parse(url.Host), url.Port));
 
         builder.Services.AddRapidStart(builder.Configuration);
+
+        // Stop the Durable worker, the sidecar and Kestrel together: stopped in sequence, Kestrel
+        // would wait out the whole timeout on the worker's open work-item stream.
+        builder.Services.Configure<HostOptions>(host =>
+        {
+            host.ShutdownTimeout = options.ShutdownTimeout;
+            host.ServicesStopConcurrently = true;
+        });
+        configureServices?.Invoke(builder.Services);
         builder.AddDurableSidecar(options);
         builder.Services.AddSingleton<EngineReadiness>();
         builder.Services.AddSingleton<IEngineReadiness>(sp => sp.GetRequiredService<EngineReadiness>());

@@ -16,6 +16,16 @@ public sealed class LocalHostOptions
     /// <summary>How often idle queues are polled at most; short, so a local run reacts within about a second.</summary>
     public TimeSpan MaxQueuePollingInterval { get; set; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>
+    /// How long a dequeued Durable message stays invisible before another worker may take it. A
+    /// process killed mid-work leaves its messages locked this long (the provider's default is five
+    /// minutes; locally a restart should pick the work up within seconds).
+    /// </summary>
+    public TimeSpan MessageVisibilityTimeout { get; set; } = TimeSpan.FromSeconds(20);
+
+    /// <summary>How long a stop waits for in-flight work before the process exits.</summary>
+    public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
     /// <summary>Whether timer-triggered functions run on their schedules (tests turn it off and call the sweep directly).</summary>
     public bool RunTimers { get; set; } = true;
 }

@@ -69,7 +69,12 @@ public sealed class CustomerService(ICustomerStore store, IVoiceDirectory voice,
             var unfinished = await ClaimVoiceNumberAsync(account, customer.CustomerId, caller.PartnerId!, cancellationToken);
             if (unfinished is not null)
             {
-                // Our own earlier attempt got as far as its record: finish it instead of making another.
+                if (unfinished.Administrator != customer.Administrator || unfinished.Organization != customer.Organization)
+                {
+                    throw ProblemException.Conflict($"VOICE account {account.AccountNumber} already belongs to another customer.");
+                }
+
+                // The same request, retried after it got as far as its record: finish it instead of making another.
                 await store.UpsertListingAsync(unfinished, cancellationToken);
                 return unfinished;
             }

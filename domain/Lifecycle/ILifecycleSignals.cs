@@ -11,8 +11,8 @@ public enum LifecycleSignalKind
     Reactivated,
 }
 
-/// <summary>An event for a subscription's lifecycle orchestration.</summary>
-public sealed record LifecycleSignal(LifecycleSignalKind Kind, int? InvitationSequence = null);
+/// <summary>An event for a subscription's lifecycle orchestration, with the status the record had when it was raised.</summary>
+public sealed record LifecycleSignal(LifecycleSignalKind Kind, int? InvitationSequence = null, SubscriptionStatus? Status = null);
 
 /// <summary>
 /// The port to the orchestration that drives each subscription's time: starts it if it is not

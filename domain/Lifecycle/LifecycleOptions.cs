@@ -13,8 +13,15 @@ public sealed class LifecycleOptions
     public TimeSpan RetentionPeriod { get; set; } = TimeSpan.FromDays(30);
     public TimeSpan InvitationLifetime { get; set; } = TimeSpan.FromDays(30);
 
-    /// <summary>How long before the trial deadline each reminder goes out.</summary>
-    public List<TimeSpan> ReminderOffsets { get; set; } = [TimeSpan.FromDays(14), TimeSpan.FromDays(3)];
+    public static readonly IReadOnlyList<TimeSpan> DefaultReminderOffsets = [TimeSpan.FromDays(14), TimeSpan.FromDays(3)];
+
+    /// <summary>
+    /// How long before the trial deadline each reminder goes out; null means the defaults. (Not
+    /// pre-filled: the configuration binder appends to a list, so defaults could never be replaced.)
+    /// </summary>
+    public List<TimeSpan>? ReminderOffsets { get; set; }
+
+    public IReadOnlyList<TimeSpan> EffectiveReminderOffsets => ReminderOffsets is { Count: > 0 } configured ? configured : DefaultReminderOffsets;
 
     public int MaxSendsPerHour { get; set; } = 5;
 

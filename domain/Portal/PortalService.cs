@@ -96,9 +96,16 @@ public sealed class PortalService(ISubscriptionStore store, ICustomerStore custo
         var subscription = await store.GetAsync(new SubscriptionKey(region, customerId, ServiceCatalog.RapidStartServiceId), cancellationToken)
             ?? throw ProblemException.NotFound("customer");
         var users = await store.ListUsersAsync(subscription.Value.Key, cancellationToken);
-        var me = users.FirstOrDefault(u => u.MicrosoftAccountId == FieldRules.NormalizeAccountId(caller.Subject));
+        var callerAccount = FieldRules.NormalizeAccountId(caller.Subject);
+        var me = users.FirstOrDefault(u => u.MicrosoftAccountId == callerAccount);
         if (me is null)
         {
+            // The invited administrator may learn that the portal opens after acceptance; anyone else learns nothing.
+            if (subscription.Value.Status != SubscriptionStatus.Active && subscription.Value.Invitation?.MicrosoftAccountId == callerAccount)
+            {
+                throw ProblemException.Forbidden("The customer portal opens once the invitation is accepted.");
+            }
+
             throw ProblemException.NotFound("customer");
         }
 

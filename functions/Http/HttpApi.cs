@@ -92,6 +92,11 @@ public sealed class HttpApi(BearerTokenValidator tokens, ILogger<HttpApi> logger
             throw new ProblemException(ProblemKind.UnsupportedMediaType, "Unsupported media type.", "Send the body as application/json.");
         }
 
+        if (!System.Text.Unicode.Utf8.IsValid(body))
+        {
+            throw ProblemException.Malformed("The body is not valid UTF-8.");
+        }
+
         try
         {
             using var document = JsonDocument.Parse(body, new JsonDocumentOptions { MaxDepth = ApiJson.MaxDepth });
@@ -189,6 +194,13 @@ public sealed class HttpApi(BearerTokenValidator tokens, ILogger<HttpApi> logger
         catch (ProblemException problem)
         {
             return Problems.From(problem, request);
+        }
+        catch (ConcurrencyConflictException)
+        {
+            // Every retry lost a race against other writers of the same record: busy, not broken.
+            var result = Problems.Create(StatusCodes.Status409Conflict, "Conflict.", "The record is being changed by other requests at this moment; retry shortly.", request);
+            result.Headers["Retry-After"] = "1";
+            return result;
         }
         catch (Exception e) when (StorageFaults.IsUnavailable(e))
         {

@@ -140,17 +140,18 @@ public static class ActivationLifecycle
                 }
 
             case LifecycleSignalKind.InvitationRequested:
-                return (trialEndsAt, SubscriptionStatus.InvitationSent);
+                return (trialEndsAt, signal.Status ?? SubscriptionStatus.InvitationSent);
             case LifecycleSignalKind.InvitationRevoked:
-                return (trialEndsAt, SubscriptionStatus.Created);
+                return (trialEndsAt, signal.Status ?? SubscriptionStatus.Created);
             case LifecycleSignalKind.Accepted:
-                return (trialEndsAt, SubscriptionStatus.Active);
+                return (trialEndsAt, signal.Status ?? SubscriptionStatus.Active);
             case LifecycleSignalKind.VoiceNumberAdded:
-                return (null, status);
+                return (null, signal.Status ?? status);
             case LifecycleSignalKind.Reactivated:
-                return (null, SubscriptionStatus.Active);
+                // Back to the state it had before inactivation, which the signal carries.
+                return (null, signal.Status ?? SubscriptionStatus.Active);
             default:
-                return (trialEndsAt, status);
+                return (trialEndsAt, signal.Status ?? status);
         }
     }
 

@@ -25,6 +25,7 @@ public sealed class DurableLifecycleSignals(DurableTaskClient client, LifecycleO
 {
     public async Task SignalAsync(Subscription subscription, LifecycleSignal? signal, CancellationToken cancellationToken)
     {
+        signal = signal is null ? null : signal with { Status = subscription.Status };
         var instanceId = ActivationLifecycle.InstanceIdFor(subscription.Key);
         for (var attempt = 0; attempt < 3; attempt++)
         {
@@ -46,11 +47,13 @@ public sealed class DurableLifecycleSignals(DurableTaskClient client, LifecycleO
 
             var input = new LifecycleInput(
                 subscription.Key, ActivationLifecycle.CurrentVersion, subscription.Status, subscription.TrialEndsAt, subscription.RetentionEndsAt,
-                options.ReminderOffsets, signal);
+                options.EffectiveReminderOffsets, signal);
             try
             {
-                await client.ScheduleNewOrchestrationInstanceAsync(
-                    nameof(ActivationLifecycleOrchestrator), input, new StartOrchestrationOptions(instanceId), cancellationToken);
+                // Never replace a live instance: two racing starts give one instance and one AlreadyExists.
+                var start = new StartOrchestrationOptions(instanceId).WithDedupeStatuses(
+                    OrchestrationRuntimeStatus.Pending, OrchestrationRuntimeStatus.Running, OrchestrationRuntimeStatus.Suspended);
+                await client.ScheduleNewOrchestrationInstanceAsync(nameof(ActivationLifecycleOrchestrator), input, start, cancellationToken);
                 logger.LogInformation("Started lifecycle orchestration {InstanceId}", instanceId);
                 return;
             }

@@ -1,5 +1,6 @@
 using System.Security.Claims;
 using System.Text.Json;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.JsonWebTokens;
@@ -22,9 +23,13 @@ public sealed class BearerTokenValidator
     private readonly ConfigurationManager<OpenIdConnectConfiguration>? _metadata;
     private readonly ILogger<BearerTokenValidator> _logger;
 
-    public BearerTokenValidator(IOptions<AuthOptions> options, DevelopmentSigningKey developmentKey, ILogger<BearerTokenValidator> logger)
+    /// <summary>The development key is trusted only in Development with the issuer enabled: a flag alone can't open it in production.</summary>
+    private readonly bool _trustDevelopmentIssuer;
+
+    public BearerTokenValidator(IOptions<AuthOptions> options, DevelopmentSigningKey developmentKey, IHostEnvironment environment, ILogger<BearerTokenValidator> logger)
     {
         _options = options.Value;
+        _trustDevelopmentIssuer = _options.DevelopmentIssuerEnabled && environment.IsDevelopment();
         _developmentKey = developmentKey;
         _logger = logger;
         if (!string.IsNullOrEmpty(_options.Authority))
@@ -71,7 +76,7 @@ public sealed class BearerTokenValidator
             issuers.Add(_options.Issuer ?? configuration.Issuer);
         }
 
-        if (_options.DevelopmentIssuerEnabled)
+        if (_trustDevelopmentIssuer)
         {
             keys.Add(_developmentKey.Key);
             issuers.Add(AuthOptions.DevelopmentIssuer);

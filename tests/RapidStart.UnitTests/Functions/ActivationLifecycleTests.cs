@@ -1,0 +1,318 @@
+using Microsoft.DurableTask;
+using Microsoft.Extensions.Logging.Abstractions;
+using Moq;
+using RapidStart.Domain.Lifecycle;
+using RapidStart.Domain.Subscriptions;
+using RapidStart.Functions.Lifecycle;
+using RapidStart.UnitTests.TestSupport;
+
+// The activities are defined in the functions assembly; the analyzer looks only at this compilation.
+#pragma warning disable DURABLE2003
+
+namespace RapidStart.UnitTests.Functions;
+
+public class ActivationLifecycleTests
+{
+    private static readonly DateTimeOffset Now = TestData.Start;
+    private static readonly DateTimeOffset Deadline = Now + TestData.Trial;
+    private static readonly DateTimeOffset RetentionEnd = Deadline + TestData.Retention;
+    private static readonly TimeSpan[] Reminders = [TimeSpan.FromDays(14), TimeSpan.FromDays(3)];
+    private static readonly SubscriptionKey Key = new("eu-west", "eu-west-c1", "rapidstart");
+
+    private readonly Mock<TaskOrchestrationContext> _context = new();
+    private readonly List<string> _activities = [];
+    private readonly List<DateTime> _timers = [];
+    private readonly TaskCompletionSource<LifecycleSignal> _signal = new();
+
+    public ActivationLifecycleTests()
+    {
+        _context.Setup(c => c.CreateReplaySafeLogger(It.IsAny<string>())).Returns(NullLogger.Instance);
+        _context.Setup(c => c.CurrentUtcDateTime).Returns(Now.UtcDateTime);
+        _context.Setup(c => c.CreateTimer(It.IsAny<DateTime>(), It.IsAny<CancellationToken>()))
+            .Callback<DateTime, CancellationToken>((at, _) => _timers.Add(at))
+            .Returns(Task.CompletedTask);
+        _context.Setup(c => c.WaitForExternalEvent<LifecycleSignal>(ActivationLifecycle.SignalEvent, It.IsAny<CancellationToken>()))
+            .Returns(_signal.Task);
+        _context.Setup(c => c.CallActivityAsync(It.IsAny<TaskName>(), It.IsAny<object?>(), It.IsAny<TaskOptions>()))
+            .Callback<TaskName, object?, TaskOptions?>((name, _, _) => _activities.Add(name.Name))
+            .Returns(Task.CompletedTask);
+    }
+
+    private void Activity(string name, LifecycleState result) =>
+        _context.Setup(c => c.CallActivityAsync<LifecycleState>(name, It.IsAny<object?>(), It.IsAny<TaskOptions>()))
+            .Callback<TaskName, object?, TaskOptions?>((n, _, _) => _activities.Add(n.Name))
+            .ReturnsAsync(result);
+
+    private static LifecycleInput Input(SubscriptionStatus status, DateTimeOffset? trialEndsAt, LifecycleSignal? pending = null, DateTimeOffset? retentionEndsAt = null) =>
+        new(Key, ActivationLifecycle.CurrentVersion, status, trialEndsAt, retentionEndsAt, Reminders, pending);
+
+    [Fact]
+    public async Task RunAsync_TrialRunsOut_RemindsTwiceThenInactivatesThenPurges()
+    {
+        // Arrange
+        Activity(nameof(ActivationLifecycleActivities.ApplyDeadline), new LifecycleState(SubscriptionStatus.Inactive, Deadline, RetentionEnd));
+        Activity(nameof(ActivationLifecycleActivities.ApplyRetentionEnd), new LifecycleState(SubscriptionStatus.Purged, Deadline, RetentionEnd));
+
+        // Act
+        var result = await ActivationLifecycle.RunAsync(_context.Object, Input(SubscriptionStatus.InvitationSent, Deadline));
+
+        // Assert
+        Assert.Equal(SubscriptionStatus.Purged, result.Status);
+        Assert.Equal(
+            new[]
+            {
+                nameof(ActivationLifecycleActivities.SendTrialReminder),
+                nameof(ActivationLifecycleActivities.SendTrialReminder),
+                nameof(ActivationLifecycleActivities.ApplyDeadline),
+                nameof(ActivationLifecycleActivities.ApplyRetentionEnd),
+            },
+            _activities);
+        Assert.Equal(
+            new[] { (Deadline - Reminders[0]).UtcDateTime, (Deadline - Reminders[1]).UtcDateTime, Deadline.UtcDateTime, RetentionEnd.UtcDateTime },
+            _timers);
+        foreach (var offset in Reminders)
+        {
+            _context.Verify(c => c.CallActivityAsync(
+                nameof(ActivationLifecycleActivities.SendTrialReminder), new TrialReminderInput(Key, offset), It.IsAny<TaskOptions>()), Times.Once);
+        }
+
+        _context.Verify(c => c.CallActivityAsync<LifecycleState>(
+            nameof(ActivationLifecycleActivities.ApplyDeadline), new TransitionInput(Key), It.IsAny<TaskOptions>()), Times.Once);
+    }
+
+    [Fact]
+    public async Task RunAsync_DeadlineFindsAVoiceNumberAndTheInvitationAccepted_EndsWithoutPurging()
+    {
+        // Arrange
+        Activity(nameof(ActivationLifecycleActivities.ApplyDeadline), new LifecycleState(SubscriptionStatus.Active, null, null));
+
+        // Act
+        var result = await ActivationLifecycle.RunAsync(_context.Object, Input(SubscriptionStatus.Active, Deadline));
+
+        // Assert
+        Assert.Equal(new LifecycleState(SubscriptionStatus.Active, null, null), result);
+        Assert.DoesNotContain(nameof(ActivationLifecycleActivities.ApplyRetentionEnd), _activities);
+    }
+
+    [Fact]
+    public async Task RunAsync_EveryActivity_UsesTheSharedRetryPolicy()
+    {
+        // Arrange
+        Activity(nameof(ActivationLifecycleActivities.ApplyDeadline), new LifecycleState(SubscriptionStatus.Inactive, Deadline, RetentionEnd));
+        Activity(nameof(ActivationLifecycleActivities.ApplyRetentionEnd), new LifecycleState(SubscriptionStatus.Purged, Deadline, RetentionEnd));
+
+        // Act
+        await ActivationLifecycle.RunAsync(_context.Object, Input(SubscriptionStatus.Created, Deadline));
+
+        // Assert
+        _context.Verify(c => c.CallActivityAsync(It.IsAny<TaskName>(), It.IsAny<object?>(), ActivationLifecycle.ActivityRetry), Times.Exactly(2));
+        _context.Verify(c => c.CallActivityAsync<LifecycleState>(It.IsAny<TaskName>(), It.IsAny<object?>(), ActivationLifecycle.ActivityRetry), Times.Exactly(2));
+        _context.Verify(c => c.CallActivityAsync(It.IsAny<TaskName>(), It.IsAny<object?>(), It.Is<TaskOptions?>(o => o != ActivationLifecycle.ActivityRetry)), Times.Never);
+        _context.Verify(c => c.CallActivityAsync<LifecycleState>(It.IsAny<TaskName>(), It.IsAny<object?>(), It.Is<TaskOptions?>(o => o != ActivationLifecycle.ActivityRetry)), Times.Never);
+    }
+
+    [Fact]
+    public async Task RunAsync_PendingInvitationRequest_SendsThatSequenceThenWaitsForTheNextSignal()
+    {
+        // Arrange: permanent, so after the send only a signal moves it on
+        Activity(nameof(ActivationLifecycleActivities.SendInvitation), new LifecycleState(SubscriptionStatus.InvitationSent, null, null));
+        var input = Input(SubscriptionStatus.InvitationSent, null, new LifecycleSignal(LifecycleSignalKind.InvitationRequested, 4));
+
+        // Act
+        var run = ActivationLifecycle.RunAsync(_context.Object, input);
+
+        // Assert
+        _context.Verify(c => c.CallActivityAsync<LifecycleState>(
+            nameof(ActivationLifecycleActivities.SendInvitation), new SendInvitationInput(Key, 4), It.IsAny<TaskOptions>()), Times.Once);
+        Assert.False(run.IsCompleted);
+        Assert.Empty(_timers);
+
+        // Act: the administrator accepts
+        _signal.SetResult(new LifecycleSignal(LifecycleSignalKind.Accepted));
+        var result = await run;
+
+        // Assert
+        Assert.Equal(SubscriptionStatus.Active, result.Status);
+        Assert.Equal(new[] { nameof(ActivationLifecycleActivities.SendInvitation) }, _activities);
+    }
+
+    [Fact]
+    public void RunAsync_SendInvitationFailsForGood_RecordsTheFailureAndKeepsWaiting()
+    {
+        // Arrange
+        var failure = new TaskFailedException(
+            nameof(ActivationLifecycleActivities.SendInvitation), 7,
+            new TaskFailureDetails("EmailDeliveryException", "SMTP 550 mailbox unavailable", null, null, null));
+        _context.Setup(c => c.CallActivityAsync<LifecycleState>(nameof(ActivationLifecycleActivities.SendInvitation), It.IsAny<object?>(), It.IsAny<TaskOptions>()))
+            .ThrowsAsync(failure);
+        var input = Input(SubscriptionStatus.InvitationSent, null, new LifecycleSignal(LifecycleSignalKind.InvitationRequested, 2));
+
+        // Act
+        var run = ActivationLifecycle.RunAsync(_context.Object, input);
+
+        // Assert
+        _context.Verify(c => c.CallActivityAsync(
+            nameof(ActivationLifecycleActivities.RecordInvitationFailure),
+            new InvitationFailureInput(Key, 2, "SMTP 550 mailbox unavailable"),
+            It.IsAny<TaskOptions>()), Times.Once);
+        Assert.False(run.IsCompleted);
+        Assert.Null(run.Exception);
+    }
+
+    [Fact]
+    public async Task RunAsync_PermanentActiveInput_ReturnsAtOnceWithoutActivitiesOrTimers()
+    {
+        // Arrange: strict, so any activity, timer or event wait fails the test
+        var context = new Mock<TaskOrchestrationContext>(MockBehavior.Strict);
+        context.Setup(c => c.CreateReplaySafeLogger(It.IsAny<string>())).Returns(NullLogger.Instance);
+        context.Setup(c => c.CurrentUtcDateTime).Returns(Now.UtcDateTime);
+
+        // Act
+        var result = await ActivationLifecycle.RunAsync(context.Object, Input(SubscriptionStatus.Active, null));
+
+        // Assert
+        Assert.Equal(new LifecycleState(SubscriptionStatus.Active, null, null), result);
+        context.Verify(c => c.CallActivityAsync(It.IsAny<TaskName>(), It.IsAny<object?>(), It.IsAny<TaskOptions>()), Times.Never);
+        context.Verify(c => c.CallActivityAsync<LifecycleState>(It.IsAny<TaskName>(), It.IsAny<object?>(), It.IsAny<TaskOptions>()), Times.Never);
+        context.Verify(c => c.CreateTimer(It.IsAny<DateTime>(), It.IsAny<CancellationToken>()), Times.Never);
+    }
+
+    [Fact]
+    public async Task RunAsync_SignalArrivesBeforeTheTimer_CancelsTheTimerAndReplans()
+    {
+        // Arrange: timers never fire; the VOICE number arrives, then acceptance
+        var pendingTimer = new TaskCompletionSource();
+        CancellationToken timerToken = default;
+        _context.Setup(c => c.CreateTimer(It.IsAny<DateTime>(), It.IsAny<CancellationToken>()))
+            .Callback<DateTime, CancellationToken>((at, token) => { _timers.Add(at); timerToken = token; })
+            .Returns(pendingTimer.Task);
+        _context.SetupSequence(c => c.WaitForExternalEvent<LifecycleSignal>(ActivationLifecycle.SignalEvent, It.IsAny<CancellationToken>()))
+            .ReturnsAsync(new LifecycleSignal(LifecycleSignalKind.VoiceNumberAdded))
+            .ReturnsAsync(new LifecycleSignal(LifecycleSignalKind.Accepted));
+
+        // Act
+        var result = await ActivationLifecycle.RunAsync(_context.Object, Input(SubscriptionStatus.InvitationSent, Deadline));
+
+        // Assert
+        Assert.Equal(new LifecycleState(SubscriptionStatus.Active, null, null), result);
+        Assert.True(timerToken.IsCancellationRequested);
+        Assert.Equal(new[] { (Deadline - Reminders[0]).UtcDateTime }, _timers);
+        Assert.Empty(_activities);
+    }
+
+    // ---- pure planning ----
+
+    [Fact]
+    public void NextWake_TrialWithNoReminderSentYet_WakesForTheEarliestReminder()
+    {
+        // Act
+        var (at, purpose) = ActivationLifecycle.NextWake(Now, Deadline, null, SubscriptionStatus.Created, Reminders, new HashSet<TimeSpan>());
+
+        // Assert
+        Assert.Equal(Deadline - TimeSpan.FromDays(14), at);
+        Assert.Equal(new ActivationLifecycle.WakePurpose.Reminder(TimeSpan.FromDays(14)), purpose);
+    }
+
+    [Fact]
+    public void NextWake_FirstReminderDone_WakesForTheSecond()
+    {
+        // Act
+        var (at, purpose) = ActivationLifecycle.NextWake(Now, Deadline, null, SubscriptionStatus.Active, Reminders, new HashSet<TimeSpan> { TimeSpan.FromDays(14) });
+
+        // Assert
+        Assert.Equal(Deadline - TimeSpan.FromDays(3), at);
+        Assert.Equal(new ActivationLifecycle.WakePurpose.Reminder(TimeSpan.FromDays(3)), purpose);
+    }
+
+    [Fact]
+    public void NextWake_ReminderMomentsAlreadyPassed_WakesForTheDeadline()
+    {
+        // Arrange: two days before the deadline, both reminder moments are in the past
+        var now = Deadline.AddDays(-2);
+
+        // Act
+        var (at, purpose) = ActivationLifecycle.NextWake(now, Deadline, null, SubscriptionStatus.InvitationSent, Reminders, new HashSet<TimeSpan>());
+
+        // Assert
+        Assert.Equal(Deadline, at);
+        Assert.IsType<ActivationLifecycle.WakePurpose.Deadline>(purpose);
+    }
+
+    [Fact]
+    public void NextWake_AllRemindersDone_WakesForTheDeadline()
+    {
+        // Act
+        var (at, purpose) = ActivationLifecycle.NextWake(Now, Deadline, null, SubscriptionStatus.Created, Reminders, Reminders.ToHashSet());
+
+        // Assert
+        Assert.Equal(Deadline, at);
+        Assert.IsType<ActivationLifecycle.WakePurpose.Deadline>(purpose);
+    }
+
+    [Fact]
+    public void NextWake_Inactive_WakesForTheEndOfRetention()
+    {
+        // Act
+        var (at, purpose) = ActivationLifecycle.NextWake(Deadline, Deadline, RetentionEnd, SubscriptionStatus.Inactive, Reminders, new HashSet<TimeSpan>());
+
+        // Assert
+        Assert.Equal(RetentionEnd, at);
+        Assert.IsType<ActivationLifecycle.WakePurpose.RetentionEnd>(purpose);
+    }
+
+    [Theory]
+    [InlineData(SubscriptionStatus.Created)]
+    [InlineData(SubscriptionStatus.InvitationSent)]
+    [InlineData(SubscriptionStatus.Active)]
+    public void NextWake_Permanent_HasNothingToWaitFor(SubscriptionStatus status)
+    {
+        // Act
+        var (at, purpose) = ActivationLifecycle.NextWake(Now, null, null, status, Reminders, new HashSet<TimeSpan>());
+
+        // Assert
+        Assert.Null(at);
+        Assert.Null(purpose);
+    }
+
+    [Fact]
+    public void NextWake_Purged_HasNothingToWaitFor()
+    {
+        // Act
+        var (at, purpose) = ActivationLifecycle.NextWake(RetentionEnd, Deadline, RetentionEnd, SubscriptionStatus.Purged, Reminders, new HashSet<TimeSpan>());
+
+        // Assert
+        Assert.Null(at);
+        Assert.Null(purpose);
+    }
+
+    [Theory]
+    [InlineData(SubscriptionStatus.Purged, true, true)]
+    [InlineData(SubscriptionStatus.Purged, false, true)]
+    [InlineData(SubscriptionStatus.Active, false, true)]
+    [InlineData(SubscriptionStatus.Active, true, false)]
+    [InlineData(SubscriptionStatus.Created, false, false)]
+    [InlineData(SubscriptionStatus.InvitationSent, false, false)]
+    [InlineData(SubscriptionStatus.Inactive, false, false)]
+    [InlineData(SubscriptionStatus.Inactive, true, false)]
+    public void IsFinished_OnlyWhenPurgedOrPermanentlyActive(SubscriptionStatus status, bool onTrial, bool finished)
+    {
+        // Act
+        var result = ActivationLifecycle.IsFinished(status, onTrial ? Deadline : null);
+
+        // Assert
+        Assert.Equal(finished, result);
+    }
+
+    [Fact]
+    public void InstanceIdFor_IsDerivedFromTheSubscriptionOnly()
+    {
+        // Act
+        var first = ActivationLifecycle.InstanceIdFor(Key);
+        var second = ActivationLifecycle.InstanceIdFor(Key with { });
+
+        // Assert
+        Assert.Equal(first, second);
+        Assert.Contains(Key.CustomerId, first);
+        Assert.NotEqual(first, ActivationLifecycle.InstanceIdFor(Key with { ServiceId = "other" }));
+    }
+}

@@ -1,0 +1,154 @@
+using System.Text;
+using Microsoft.AspNetCore.Http;
+using RapidStart.Domain.Customers;
+using RapidStart.Domain.Problems;
+using RapidStart.Functions.Http;
+using RapidStart.UnitTests.TestSupport;
+
+namespace RapidStart.UnitTests.Functions;
+
+public class HttpApiReadJsonTests
+{
+    private const string ValidDraft =
+        """{"kind":"prospect","organization":{"name":"Contoso","address":{"countryRegion":"DE"}},"administrator":{"name":"Dana","microsoftAccountId":"dana@contoso.com","contactEmail":"it@contoso.com"}}""";
+
+    /// <summary>A POST whose body is <paramref name="body"/>; <paramref name="declareLength"/> false mimics a chunked upload.</summary>
+    private static HttpRequest Request(string body, string? contentType = "application/json", bool declareLength = true)
+    {
+        var bytes = Encoding.UTF8.GetBytes(body);
+        var context = new DefaultHttpContext();
+        context.Request.Method = HttpMethods.Post;
+        context.Request.ContentType = contentType;
+        context.Request.Body = new MemoryStream(bytes);
+        context.Request.ContentLength = declareLength ? bytes.Length : null;
+        return context.Request;
+    }
+
+    private static string Nested(int depth) =>
+        "{\"kind\":\"prospect\",\"extra\":" + string.Concat(Enumerable.Repeat("{\"a\":", depth - 1)) + "1" + new string('}', depth - 1) + "}";
+
+    [Fact]
+    public async Task ReadJsonAsync_ValidDraft_BindsCamelCaseFields()
+    {
+        // Act
+        var draft = await HttpApi.ReadJsonAsync<CustomerDraft>(Request(ValidDraft));
+
+        // Assert
+        Assert.Equal("prospect", draft.Kind);
+        Assert.Equal("DE", draft.Organization!.Address!.CountryRegion);
+        Assert.Equal("dana@contoso.com", draft.Administrator!.MicrosoftAccountId);
+    }
+
+    [Theory]
+    [InlineData("""{"password":"x"}""", "password")]
+    [InlineData("""{"kind":"prospect","administrator":{"name":"Dana","password":"hunter2"}}""", "administrator.password")]
+    [InlineData("""{"organization":{"address":{"extra":[{"ok":1},{"Password":"x"}]}}}""", "organization.address.extra[1].Password")]
+    [InlineData("""{"administrator":{"adminPassword":null}}""", "administrator.adminPassword")]
+    public async Task ReadJsonAsync_PasswordAnywhere_IsInvalidNamingItsPath(string body, string path)
+    {
+        // Act
+        var problem = await TestData.ThrowsProblemAsync(ProblemKind.Invalid, () => HttpApi.ReadJsonAsync<CustomerDraft>(Request(body)));
+
+        // Assert
+        var message = Assert.Single(Assert.Single(problem.Errors!, e => e.Key == path).Value);
+        Assert.Contains("Passwords are never sent", message);
+    }
+
+    [Theory]
+    [InlineData("text/plain")]
+    [InlineData("application/x-www-form-urlencoded")]
+    [InlineData("application/xml")]
+    [InlineData(null)]
+    public async Task ReadJsonAsync_NotJsonContentType_IsUnsupportedMediaType(string? contentType)
+    {
+        // Act + Assert
+        await TestData.ThrowsProblemAsync(ProblemKind.UnsupportedMediaType, () => HttpApi.ReadJsonAsync<CustomerDraft>(Request(ValidDraft, contentType)));
+    }
+
+    [Theory]
+    [InlineData("application/json; charset=utf-8")]
+    [InlineData("application/merge-patch+json")]
+    public async Task ReadJsonAsync_JsonContentTypeVariants_AreAccepted(string contentType)
+    {
+        // Act
+        var draft = await HttpApi.ReadJsonAsync<CustomerDraft>(Request(ValidDraft, contentType));
+
+        // Assert
+        Assert.Equal("prospect", draft.Kind);
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task ReadJsonAsync_BodyOver64KiB_IsPayloadTooLarge(bool declareLength)
+    {
+        // Arrange
+        var body = "{\"kind\":\"prospect\",\"extra\":\"" + new string('a', 64 * 1024) + "\"}";
+
+        // Act + Assert
+        await TestData.ThrowsProblemAsync(ProblemKind.PayloadTooLarge, () => HttpApi.ReadJsonAsync<CustomerDraft>(Request(body, declareLength: declareLength)));
+    }
+
+    [Fact]
+    public async Task ReadJsonAsync_BodyOfExactly64KiB_IsRead()
+    {
+        // Arrange
+        var prefix = "{\"kind\":\"prospect\",\"extra\":\"";
+        var body = prefix + new string('a', (64 * 1024) - prefix.Length - 2) + "\"}";
+        Assert.Equal(64 * 1024, Encoding.UTF8.GetByteCount(body));
+
+        // Act
+        var draft = await HttpApi.ReadJsonAsync<CustomerDraft>(Request(body, declareLength: false));
+
+        // Assert
+        Assert.Equal("prospect", draft.Kind);
+    }
+
+    [Theory]
+    [InlineData("{not json")]
+    [InlineData("""{"kind":"prospect",}""")]
+    [InlineData("""{"kind":"prospect"} trailing""")]
+    [InlineData("""{"fillFromVoice":"yes"}""")]
+    [InlineData("""["kind","prospect"]""")]
+    public async Task ReadJsonAsync_MalformedJson_IsInvalid(string body)
+    {
+        // Act
+        var problem = await TestData.ThrowsProblemAsync(ProblemKind.Invalid, () => HttpApi.ReadJsonAsync<CustomerDraft>(Request(body)));
+
+        // Assert
+        Assert.Null(problem.Errors);
+        Assert.Equal("The request is malformed.", problem.Title);
+    }
+
+    [Fact]
+    public async Task ReadJsonAsync_EmptyBody_IsInvalidUnlessOptional()
+    {
+        // Act
+        var problem = await TestData.ThrowsProblemAsync(ProblemKind.Invalid, () => HttpApi.ReadJsonAsync<CustomerDraft>(Request("")));
+        var optional = await HttpApi.ReadJsonAsync<CustomerDraft>(Request(""), optional: true);
+
+        // Assert
+        Assert.Contains("required", problem.Message);
+        Assert.Null(optional);
+    }
+
+    [Fact]
+    public async Task ReadJsonAsync_NestedDeeperThan16_IsInvalid()
+    {
+        // Act
+        var problem = await TestData.ThrowsProblemAsync(ProblemKind.Invalid, () => HttpApi.ReadJsonAsync<CustomerDraft>(Request(Nested(17))));
+
+        // Assert
+        Assert.Equal("The request is malformed.", problem.Title);
+    }
+
+    [Fact]
+    public async Task ReadJsonAsync_NestedExactly16_IsRead()
+    {
+        // Act
+        var draft = await HttpApi.ReadJsonAsync<CustomerDraft>(Request(Nested(16)));
+
+        // Assert
+        Assert.Equal("prospect", draft.Kind);
+    }
+}

@@ -1,0 +1,221 @@
+using Microsoft.Extensions.Time.Testing;
+using Moq;
+using RapidStart.Domain.Customers;
+using RapidStart.Domain.Portal;
+using RapidStart.Domain.Problems;
+using RapidStart.Domain.Subscriptions;
+using RapidStart.UnitTests.TestSupport;
+
+namespace RapidStart.UnitTests.Portal;
+
+public class PortalServiceTests
+{
+    private const string Admin = TestData.AdministratorAccount;
+    private const string Reader = "rita@contoso.com";
+    private const string Contributor = "carl@contoso.com";
+
+    private readonly Mock<ISubscriptionStore> _store = new();
+    private readonly Mock<ICustomerStore> _customers = new();
+    private readonly FakeTimeProvider _clock = TestData.Clock();
+    private readonly PortalService _service;
+    private readonly Customer _customer;
+    private readonly SubscriptionKey _key;
+    private readonly Subscription _active;
+    private List<PortalUser> _users;
+
+    public PortalServiceTests()
+    {
+        _service = new PortalService(_store.Object, _customers.Object, _clock);
+        _customer = TestData.Customer().WithRapidStart();
+        _key = TestData.KeyOf(_customer);
+        _customers.Setup(c => c.GetAsync(_customer.CustomerId, It.IsAny<CancellationToken>())).ReturnsAsync(new Versioned<Customer>(_customer, "customer-etag"));
+        _active = TestData.Invited(_customer).Accept(TestData.Start, new Acceptance(TestData.Start, Admin, "v", "v")).Item1;
+        StoreSubscription(_active);
+        _users =
+        [
+            new PortalUser(Admin, "Dana Admin", PortalRoles.Administrator, TestData.Start),
+            new PortalUser(Reader, "Rita Reader", PortalRoles.Reader, TestData.Start),
+        ];
+        _store.Setup(s => s.ListUsersAsync(_key, It.IsAny<CancellationToken>())).ReturnsAsync(() => _users);
+        _store.Setup(s => s.CommitAsync(It.IsAny<SubscriptionCommit>(), It.IsAny<CancellationToken>())).ReturnsAsync("sub-etag-2");
+        _clock.Advance(TimeSpan.FromDays(1));
+    }
+
+    private void StoreSubscription(Subscription subscription) =>
+        _store.Setup(s => s.GetAsync(_key, It.IsAny<CancellationToken>())).ReturnsAsync(new Versioned<Subscription>(subscription, "sub-etag-1"));
+
+    private void VerifyNoCommit() =>
+        _store.Verify(s => s.CommitAsync(It.IsAny<SubscriptionCommit>(), It.IsAny<CancellationToken>()), Times.Never);
+
+    [Fact]
+    public async Task ListAsync_Member_SeesTheOrganizationsUsers()
+    {
+        // Act
+        var users = await _service.ListAsync(TestData.User(Reader), _customer.CustomerId, CancellationToken.None);
+
+        // Assert
+        Assert.Equal(new[] { Admin, Reader }, users.Select(u => u.MicrosoftAccountId));
+    }
+
+    [Fact]
+    public async Task ListAsync_NonMember_AnswersNotFound()
+    {
+        // Act + Assert
+        await TestData.ThrowsProblemAsync(ProblemKind.NotFound,
+            () => _service.ListAsync(TestData.User("mallory@fabrikam.com"), _customer.CustomerId, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task ListAsync_CustomerWithoutTheService_AnswersNotFound()
+    {
+        // Arrange
+        var bare = TestData.Customer();
+        _customers.Setup(c => c.GetAsync(bare.CustomerId, It.IsAny<CancellationToken>())).ReturnsAsync(new Versioned<Customer>(bare, "e"));
+
+        // Act + Assert
+        await TestData.ThrowsProblemAsync(ProblemKind.NotFound,
+            () => _service.ListAsync(TestData.User(Admin), bare.CustomerId, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task ListAsync_BeforeActivation_IsForbidden()
+    {
+        // Arrange
+        StoreSubscription(TestData.Invited(_customer));
+
+        // Act
+        var problem = await TestData.ThrowsProblemAsync(ProblemKind.Forbidden,
+            () => _service.ListAsync(TestData.User(Admin), _customer.CustomerId, CancellationToken.None));
+
+        // Assert
+        Assert.Contains(nameof(SubscriptionStatus.InvitationSent), problem.Message);
+    }
+
+    [Fact]
+    public async Task ListAsync_InvitedAdministratorBeforeAcceptance_IsForbidden()
+    {
+        // Arrange: before acceptance the organization has no portal users at all
+        StoreSubscription(TestData.Invited(_customer));
+        _users = [];
+
+        // Act + Assert: api.md, "The portal answers 403 before activation"
+        await TestData.ThrowsProblemAsync(ProblemKind.Forbidden,
+            () => _service.ListAsync(TestData.User(Admin), _customer.CustomerId, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task ListAsync_WhileInactive_IsForbidden()
+    {
+        // Arrange
+        StoreSubscription(_active.Inactivate(TestData.Start + TestData.Trial, TestData.Retention, "system").Item1);
+
+        // Act
+        var problem = await TestData.ThrowsProblemAsync(ProblemKind.Forbidden,
+            () => _service.ListAsync(TestData.User(Admin), _customer.CustomerId, CancellationToken.None));
+
+        // Assert
+        Assert.Contains(nameof(SubscriptionStatus.Inactive), problem.Message);
+    }
+
+    [Fact]
+    public async Task AddAsync_ByAReader_IsForbidden()
+    {
+        // Act
+        await TestData.ThrowsProblemAsync(ProblemKind.Forbidden,
+            () => _service.AddAsync(TestData.User(Reader), _customer.CustomerId, Contributor, "Carl", PortalRoles.Contributor, CancellationToken.None));
+
+        // Assert
+        VerifyNoCommit();
+    }
+
+    [Fact]
+    public async Task AddAsync_ByAnAdministrator_CommitsTheNewUserUnderTheSubscriptionETag()
+    {
+        // Act
+        var user = await _service.AddAsync(TestData.User(Admin), _customer.CustomerId, "Carl@Contoso.com", "Carl", PortalRoles.Contributor, CancellationToken.None);
+
+        // Assert
+        Assert.Equal(new PortalUser(Contributor, "Carl", PortalRoles.Contributor, TestData.Start.AddDays(1)), user);
+        _store.Verify(s => s.CommitAsync(
+            It.Is<SubscriptionCommit>(c => c.ETag == "sub-etag-1" && c.Subscription == _active && c.UsersToUpsert!.Single() == user && c.UsersToDelete == null),
+            It.IsAny<CancellationToken>()), Times.Once);
+    }
+
+    [Theory]
+    [InlineData(Reader)]
+    [InlineData("RITA@contoso.com")]
+    public async Task AddAsync_ExistingUser_IsAConflict(string account)
+    {
+        // Act
+        await TestData.ThrowsProblemAsync(ProblemKind.Conflict,
+            () => _service.AddAsync(TestData.User(Admin), _customer.CustomerId, account, "Rita again", PortalRoles.Contributor, CancellationToken.None));
+
+        // Assert
+        VerifyNoCommit();
+    }
+
+    [Theory]
+    [InlineData("Owner")]
+    [InlineData("")]
+    [InlineData(null)]
+    public async Task AddAsync_UnknownRole_IsInvalidOnRole(string? role)
+    {
+        // Act
+        var problem = await TestData.ThrowsProblemAsync(ProblemKind.Invalid,
+            () => _service.AddAsync(TestData.User(Admin), _customer.CustomerId, Contributor, "Carl", role, CancellationToken.None));
+
+        // Assert
+        Assert.Equal(new[] { "role" }, problem.Errors!.Keys);
+        VerifyNoCommit();
+    }
+
+    [Fact]
+    public async Task RemoveAsync_TheLastAdministrator_IsAConflict()
+    {
+        // Act
+        await TestData.ThrowsProblemAsync(ProblemKind.Conflict,
+            () => _service.RemoveAsync(TestData.User(Admin), _customer.CustomerId, Admin, CancellationToken.None));
+
+        // Assert
+        VerifyNoCommit();
+    }
+
+    [Fact]
+    public async Task ChangeRoleAsync_DemotingTheLastAdministrator_IsAConflict()
+    {
+        // Act
+        await TestData.ThrowsProblemAsync(ProblemKind.Conflict,
+            () => _service.ChangeRoleAsync(TestData.User(Admin), _customer.CustomerId, Admin, PortalRoles.Reader, CancellationToken.None));
+
+        // Assert
+        VerifyNoCommit();
+    }
+
+    [Fact]
+    public async Task RemoveAsync_AnAdministratorWhenAnotherRemains_CommitsTheDeletion()
+    {
+        // Arrange
+        _users.Add(new PortalUser(Contributor, "Carl", PortalRoles.Administrator, TestData.Start));
+
+        // Act
+        await _service.RemoveAsync(TestData.User(Admin), _customer.CustomerId, "Dana@Contoso.com", CancellationToken.None);
+
+        // Assert
+        _store.Verify(s => s.CommitAsync(
+            It.Is<SubscriptionCommit>(c => c.ETag == "sub-etag-1" && c.UsersToDelete!.Single() == Admin),
+            It.IsAny<CancellationToken>()), Times.Once);
+    }
+
+    [Fact]
+    public async Task ChangeRoleAsync_PromotingAReader_CommitsTheNewRole()
+    {
+        // Act
+        var changed = await _service.ChangeRoleAsync(TestData.User(Admin), _customer.CustomerId, Reader, PortalRoles.Administrator, CancellationToken.None);
+
+        // Assert
+        Assert.Equal(PortalRoles.Administrator, changed.Role);
+        _store.Verify(s => s.CommitAsync(
+            It.Is<SubscriptionCommit>(c => c.UsersToUpsert!.Single().MicrosoftAccountId == Reader && c.UsersToUpsert!.Single().Role == PortalRoles.Administrator),
+            It.IsAny<CancellationToken>()), Times.Once);
+    }
+}
