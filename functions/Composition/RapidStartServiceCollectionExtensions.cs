@@ -34,6 +34,8 @@ public static class RapidStartServiceCollectionExtensions
         services.AddHostedService<StorageInitializer>();
 
         services.AddSingleton<HttpApi>();
+        services.Configure<ActivationAttemptOptions>(configuration.GetSection(ActivationAttemptOptions.SectionName));
+        services.AddSingleton<ActivationAttemptLimiter>();
         services.AddSingleton<LifecycleSignalsFactory>();
         services.TryAddSingleton<IEngineReadiness, AlwaysReady>();
         return services;

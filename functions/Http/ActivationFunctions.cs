@@ -10,21 +10,34 @@ using RapidStart.Functions.Lifecycle;
 namespace RapidStart.Functions.Http;
 
 /// <summary>The customer administrator opens the link (an HTML page) and accepts (JSON, with their own bearer token).</summary>
-public sealed class ActivationFunctions(HttpApi api, ActivationService activation, LifecycleSignalsFactory signals)
+public sealed class ActivationFunctions(HttpApi api, ActivationService activation, LifecycleSignalsFactory signals, ActivationAttemptLimiter limiter)
 {
     [Function(nameof(ShowActivation))]
     public Task<IActionResult> ShowActivation(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "activate")] HttpRequest request) =>
         api.RunAnonymousAsync(request, async () =>
         {
+            var client = request.HttpContext.Connection.RemoteIpAddress;
             try
             {
+                limiter.EnsureAllowed(client);
                 var view = await activation.ViewAsync(request.Query["token"], request.HttpContext.RequestAborted);
                 return ApiResult.Html(StatusCodes.Status200OK, ActivationPage.Render(view));
             }
-            catch (ProblemException problem) when (problem.Kind is ProblemKind.NotFound or ProblemKind.Gone)
+            catch (ProblemException problem) when (problem.Kind is ProblemKind.NotFound or ProblemKind.Gone or ProblemKind.TooManyRequests)
             {
-                return ApiResult.Html(Problems.StatusOf(problem.Kind), ActivationPage.RenderRefusal(problem));
+                if (problem.Kind != ProblemKind.TooManyRequests)
+                {
+                    limiter.RecordFailure(client);
+                }
+
+                var page = ApiResult.Html(Problems.StatusOf(problem.Kind), ActivationPage.RenderRefusal(problem));
+                if (problem.RetryAfter is { } retryAfter)
+                {
+                    page.Headers["Retry-After"] = ((int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+                }
+
+                return page;
             }
         });
 
@@ -34,10 +47,20 @@ public sealed class ActivationFunctions(HttpApi api, ActivationService activatio
         [DurableClient] DurableTaskClient durable) =>
         api.RunAsync(request, Access.Authenticated, async caller =>
         {
+            var client = request.HttpContext.Connection.RemoteIpAddress;
+            limiter.EnsureAllowed(client);
             var body = await HttpApi.ReadJsonAsync<AcceptRequest>(request);
-            var subscription = await activation.AcceptAsync(
-                caller, body.Token, body.AcceptAgreement, body.AcceptPrivacyStatement, signals.For(durable), request.HttpContext.RequestAborted);
-            return ApiResult.Ok(SubscriptionResponse.Of(subscription));
+            try
+            {
+                var subscription = await activation.AcceptAsync(
+                    caller, body.Token, body.AcceptAgreement, body.AcceptPrivacyStatement, signals.For(durable), request.HttpContext.RequestAborted);
+                return ApiResult.Ok(SubscriptionResponse.Of(subscription));
+            }
+            catch (ProblemException problem) when (problem.Kind is ProblemKind.NotFound or ProblemKind.Gone)
+            {
+                limiter.RecordFailure(client);
+                throw;
+            }
         });
 }
 
@@ -74,10 +97,12 @@ public static class ActivationPage
 
     public static string RenderRefusal(ProblemException problem)
     {
-        var heading = problem.Kind == ProblemKind.Gone ? "This activation link no longer works" : "Activation link not recognised";
-        var advice = problem.Kind == ProblemKind.Gone
-            ? problem.Message
-            : "Check that you opened the whole link from the invitation email. If it still fails, ask your partner to send a new activation.";
+        var (heading, advice) = problem.Kind switch
+        {
+            ProblemKind.Gone => ("This activation link no longer works", problem.Message),
+            ProblemKind.TooManyRequests => ("Too many attempts", problem.Message),
+            _ => ("Activation link not recognised", "Check that you opened the whole link from the invitation email. If it still fails, ask your partner to send a new activation."),
+        };
         return Layout(heading, $"<h1>{WebUtility.HtmlEncode(heading)}</h1><p>{WebUtility.HtmlEncode(advice)}</p>");
     }
 

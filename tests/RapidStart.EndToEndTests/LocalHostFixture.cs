@@ -43,6 +43,8 @@ public class LocalHostFixture : IAsyncLifetime
             ["RapidStart:Email:PickupDirectory"] = MailDirectory,
             ["RapidStart:Auth:DevelopmentIssuerEnabled"] = "true",
             ["RapidStart:Telemetry:Console"] = "false",
+            // Tests try many dead links on purpose; ActivationThrottleTests checks the limit itself.
+            ["RapidStart:Activation:MaxFailedAttempts"] = "100000",
             ["RapidStart:Auth:DevelopmentSigningKey"] = Convert.ToBase64String(SigningKey),
             ["RapidStart:Lifecycle:PublicBaseUrl"] = BaseUrl + "/",
         };
