@@ -1,0 +1,126 @@
+using RapidStart.Bench;
+
+// ./rapidstart bench [--quick] [--only=enrollment|lifecycle|sweep[,...]]
+// Prints a Markdown report to stdout (progress goes to stderr) and writes it under bench/results/.
+string[] all = ["enrollment", "lifecycle", "sweep"];
+var quick = false;
+var sections = all.ToList();
+foreach (var argument in args)
+{
+    if (argument == "--quick")
+    {
+        quick = true;
+    }
+    else if (argument.StartsWith("--only=", StringComparison.Ordinal))
+    {
+        sections = argument["--only=".Length..].Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToList();
+        if (sections.Count == 0 || sections.Any(s => !all.Contains(s)))
+        {
+            return Usage($"unknown section in {argument}");
+        }
+    }
+    else
+    {
+        return Usage(argument is "--help" or "-h" ? null : $"unknown argument {argument}");
+    }
+}
+
+// Everything is bounded anyway; this is the last resort if something hangs.
+using var cancel = new CancellationTokenSource(TimeSpan.FromMinutes(quick ? 10 : 20));
+Console.CancelKeyPress += (_, e) =>
+{
+    e.Cancel = true;
+    cancel.Cancel();
+};
+
+var started = DateTimeOffset.UtcNow;
+var report = new Report();
+var headerWritten = false;
+
+// Enrollment and lifecycle share one local host; the sweep gets a fresh one, so that its table holds only what it seeds.
+if (sections.Contains("enrollment") || sections.Contains("lifecycle"))
+{
+    await using var host = await StartHostAsync(cancel.Token);
+    await HeaderAsync(host);
+    var load = MachineLoad.For(host.ConnectionString, host.AzuritePid);
+    if (sections.Contains("enrollment"))
+    {
+        var before = load.Take();
+        report.Enrollment(await EnrollmentBench.RunAsync(host, quick, cancel.Token));
+        report.Load("enrollment", MachineLoad.Describe(before, load.Take()));
+    }
+
+    if (sections.Contains("lifecycle"))
+    {
+        var before = load.Take();
+        report.Lifecycle(await LifecycleBench.RunAsync(host, quick, cancel.Token));
+        report.Load("lifecycle", MachineLoad.Describe(before, load.Take()));
+    }
+
+    Progress.Step("stopping the local host");
+}
+
+if (sections.Contains("sweep"))
+{
+    await using var host = await StartHostAsync(cancel.Token);
+    await HeaderAsync(host);
+    var load = MachineLoad.For(host.ConnectionString, host.AzuritePid);
+    var before = load.Take();
+    report.Sweep(await SweepBench.RunAsync(host, quick, cancel.Token), quick);
+    report.Load("sweep", MachineLoad.Describe(before, load.Take()));
+    Progress.Step("stopping the local host");
+}
+
+report.Goals();
+report.Line($"Total run time {(DateTimeOffset.UtcNow - started).TotalMinutes:0.0} min.");
+var text = report.ToString();
+Console.Out.Write(text);
+
+var results = Path.Combine(BenchDirectory(), "results");
+Directory.CreateDirectory(results);
+var file = Path.Combine(results, quick ? "latest-quick.md" : "latest.md");
+await File.WriteAllTextAsync(file, text, CancellationToken.None);
+Progress.Step($"report written to {file}");
+return 0;
+
+async Task<BenchHost> StartHostAsync(CancellationToken cancellationToken)
+{
+    Progress.Step("starting a local host");
+    var host = await BenchHost.StartAsync(cancellationToken);
+    Progress.Step($"local host healthy at {host.BaseUrl} after {host.StartUpTime.TotalSeconds:0.0} s (tables {host.TableName}, task hub {host.TaskHubName})");
+    return host;
+}
+
+async Task HeaderAsync(BenchHost host)
+{
+    if (!headerWritten)
+    {
+        report.Header(quick, sections, host, await host.AzuriteVersionAsync(cancel.Token), started);
+        headerWritten = true;
+    }
+}
+
+static int Usage(string? error)
+{
+    if (error is not null)
+    {
+        Console.Error.WriteLine($"bench: {error}");
+    }
+
+    Console.Error.WriteLine("usage: ./rapidstart bench [--quick] [--only=enrollment|lifecycle|sweep[,...]]");
+    return error is null ? 0 : 2;
+}
+
+// The bench/ folder of the repository: where RapidStart.Bench.csproj is, upwards from the program.
+static string BenchDirectory()
+{
+    for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
+    {
+        if (File.Exists(Path.Combine(directory.FullName, "RapidStart.Bench.csproj")))
+        {
+            return directory.FullName;
+        }
+    }
+
+    return Directory.GetCurrentDirectory();
+}

@@ -1,0 +1,295 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Runtime;
+using System.Runtime.InteropServices;
+using System.Text;
+
+namespace RapidStart.Bench;
+
+/// <summary>The Markdown report: machine facts, one section per benchmark, and the goals with their verdicts.</summary>
+public sealed class Report
+{
+    // Goals of the issue: at 8 clients reads >= 70 % and creates >= 50 % of the raw rate; sweep < 1 s; activation mail p99 < 2 s.
+    public const int GoalClients = 8;
+    public const double ReadGoal = 0.70;
+    public const double CreateGoal = 0.50;
+    public static readonly TimeSpan SweepGoal = TimeSpan.FromSeconds(1);
+    public const int SweepGoalTotal = 100_000;
+    public const int SweepGoalDue = 100;
+    public static readonly TimeSpan MailGoal = TimeSpan.FromSeconds(2);
+
+    private readonly StringBuilder _text = new();
+    private readonly List<(string Goal, string Measured, string Verdict)> _goals = [];
+
+    public void Line(string line = "") => _text.AppendLine(line);
+
+    /// <summary>Other processes may take this share of the machine before a section's numbers are flagged as unreliable.</summary>
+    public const double OthersLimitPercent = 15;
+
+    private readonly List<string> _warnings = [];
+
+    /// <summary>The section's CPU line (see <see cref="MachineLoad"/>), and a warning at the top when other processes took a real share of the machine.</summary>
+    public void Load(string section, (string Text, double OthersPercent) load)
+    {
+        if (load.Text.Length == 0)
+        {
+            return;
+        }
+
+        Line(load.Text);
+        Line();
+        if (load.OthersPercent > OthersLimitPercent)
+        {
+            _warnings.Add($"**Warning: other processes took {load.OthersPercent:0} % of the machine's CPU during the {section} section** (more than {OthersLimitPercent:0} %): its numbers measure a shared, busy machine, not this system; run again on a quiet one.");
+        }
+    }
+
+    public void Header(bool quick, IReadOnlyCollection<string> sections, BenchHost host, string azurite, DateTimeOffset started)
+    {
+        Line("# RapidStart benchmark report");
+        Line();
+        Line($"Command: `./rapidstart bench{(quick ? " --quick" : "")}{(sections.Count < 3 ? " --only=" + string.Join(',', sections) : "")}` — " +
+             (quick ? "**quick smoke run: short measurements, 10,000 instead of 100,000 subscriptions; not a verdict on the goals**" : "full run") + ".");
+        Line();
+        Line("| machine | |");
+        Line("|---|---|");
+        Line($"| date (UTC) | {started:yyyy-MM-dd HH:mm} |");
+        Line($"| CPU | {Environment.ProcessorCount} logical cores{Cpu()} |");
+        Line($"| memory | {MemoryGiB()} |");
+        Line($"| OS | {RuntimeInformation.OSDescription} ({RuntimeInformation.OSArchitecture}) |");
+        Line($"| .NET | {RuntimeInformation.FrameworkDescription}, {(GCSettings.IsServerGC ? "server" : "workstation")} GC, {(IsOptimized() ? "Release" : "Debug")} build |");
+        Line($"| Azurite | {azurite}, node {Run("node", "--version") ?? "?"}; {host.StorageSource} |");
+        Line($"| code | commit {Run("git", "rev-parse --short HEAD") ?? "?"}{(string.IsNullOrEmpty(Run("git", "status --porcelain --untracked-files=no")) ? "" : " + uncommitted changes")} |");
+        Line($"| layout | bench client, local host (Kestrel + Durable sidecar, in the bench process) and Azurite (node) all on this machine, over loopback |");
+        Line($"| host start | {host.StartUpTime.TotalSeconds:0.0} s until /api/health answered 200 (Durable engine ready) |");
+        Line($"| host settings | Development, development token issuer, `RunTimers=false`, tables and task hub named per run, pickup email to a temp folder, telemetry export off (no console exporter, no Application Insights) |");
+        Line();
+    }
+
+    public void Enrollment(EnrollmentResult result)
+    {
+        Line("## 1. Enrollment: API against raw table operations");
+        Line();
+        Line($"Closed loop: each client sends its next request as soon as the previous one answered. Per row, API and raw each get {result.WarmUp.TotalSeconds:0} s of warm-up and then " +
+             $"{result.Duration.TotalSeconds:0} s measured, in {result.Slices} slices each taken in turns (API, raw, raw, API{(result.Slices > 2 ? ", API, raw, raw, API" : "")}), so that drift over time (Azurite slows as tables grow) and bursts of other load fall on both alike. " +
+             "Raw = Azure.Data.Tables from the bench process (a `TableClient` of its own) against the API's table in the same Azurite, at the same concurrency: " +
+             $"`AddEntity` of an entity with a customer record's properties and key shape (~{result.RawEntityBytes} B of properties; the API's stored record is ~{result.CustomerEntityBytes} B), " +
+             "and `GetEntity` of random customer records the API created. A create through the API authenticates the bearer token, validates, and writes the record and the " +
+             "partner-listing copy (2 sequential writes); a get authenticates and makes 1 point read. Latencies in ms, from request sent to response read.");
+        Line();
+        Line("| clients | operation | API req/s | API p50 | API p99 | raw operation | raw req/s | raw p50 | raw p99 | API / raw | goal at 8 clients |");
+        Line("|---:|---|---:|---:|---:|---|---:|---:|---:|---:|---|");
+        foreach (var level in result.Levels)
+        {
+            Row(level, "create customer", level.ApiCreate, "AddEntity", level.RawAdd, CreateGoal);
+            Row(level, "get customer", level.ApiGet, "GetEntity", level.RawGet, ReadGoal);
+        }
+
+        Line();
+        Line($"Order: the create/AddEntity pairs at 1, 8 and 32 clients first, then the get/GetEntity pairs, so every read level ran over the same table: " +
+             $"{result.Customers:N0} customers created by the API (record + listing line each; reads pick among them at random) and {result.RawEntities:N0} raw customer-shaped entities.");
+        Line();
+        var failures = result.Levels.SelectMany(l => new[] { l.ApiCreate, l.RawAdd, l.ApiGet, l.RawGet }).Where(r => r.Failed > 0).ToArray();
+        Line(failures.Length == 0
+            ? "Every request in the measured windows succeeded (201 / 200 / 204)."
+            : "Failed requests (not counted in req/s or latency): " + string.Join("; ", failures.Select(f => $"{f.Name} at {f.Clients}: {f.Failed} ({f.FirstError})")) + ".");
+        Line();
+
+        void Row(EnrollmentLevel level, string name, LoadResult api, string rawName, LoadResult raw, double goal)
+        {
+            var ratio = api.PerSecond / raw.PerSecond;
+            var verdict = level.Clients == GoalClients ? $"≥ {goal:P0}: **{(ratio >= goal ? "PASS" : "FAIL")}**" : "";
+            Line($"| {level.Clients} | {name} | {api.PerSecond:0} | {api.Latency.P50:0.0} | {api.Latency.P99:0.0} | {rawName} | {raw.PerSecond:0} | {raw.Latency.P50:0.0} | {raw.Latency.P99:0.0} | {ratio:P0} | {verdict} |");
+            if (level.Clients == GoalClients)
+            {
+                Goal($"{name} at {GoalClients} clients ≥ {goal:P0} of raw {rawName}", $"{api.PerSecond:0} vs {raw.PerSecond:0} req/s = {ratio:P0}", ratio >= goal);
+            }
+        }
+    }
+
+    public void Lifecycle(LifecycleResult r)
+    {
+        Line("## 2. Lifecycle: orchestration starts and Send Activation to .eml");
+        Line();
+        Line($"{r.SignUps} prospects (created beforehand, untimed) are signed up for RapidStart Services by {r.SignUpClients} concurrent clients; each sign-up (`POST /api/customers/{{id}}/services`) starts one lifecycle orchestration. " +
+             $"A poller asks the host's `DurableTaskClient` every {r.PollInterval.TotalMilliseconds:0} ms (4 at a time) for each started instance until it is `Running`.");
+        Line();
+        Line("| measure | value |");
+        Line("|---|---:|");
+        Line($"| sign-ups answered 201 | {r.SignUps - r.SignUpFailures} of {r.SignUps} in {r.SignUpElapsed.TotalSeconds:0.0} s = **{r.SignUpsPerSecond:0.0}/s** |");
+        Line($"| sign-up latency p50 / p99 | {r.SignUpLatency.P50:0} / {r.SignUpLatency.P99:0} ms |");
+        Line($"| instances seen Running | {r.ReachedRunning} (not Running in time: {r.NotRunning}) |");
+        Line($"| orchestration starts per second (Running instances ÷ time from the first sign-up request to the last instance Running) | **{r.RunningPerSecond:0.0}/s** over {r.RunningElapsed.TotalSeconds:0.0} s |");
+        Line($"| 201 → Running p50 / p99 (resolution ≈ one poll round) | {r.SignUpToRunning.P50:0} / {r.SignUpToRunning.P99:0} ms |");
+        Line();
+        Line($"Send Activation (`POST .../services/rapidstart/activation`, no body) on {r.Sends} of those subscriptions, one every {r.SendPacing.TotalMilliseconds:0} ms; " +
+             $"the pickup folder is scanned every {r.MailPollInterval.TotalMilliseconds:0} ms for the invitation addressed to each administrator. Latency = 202 received → .eml found.");
+        Line();
+        Line("| measure | value |");
+        Line("|---|---:|");
+        Line($"| sends answered 202 | {r.Sends - r.SendFailures} of {r.Sends} |");
+        Line($"| Send Activation request → 202 p50 / p99 | {r.SendLatency.P50:0} / {r.SendLatency.P99:0} ms |");
+        Line($"| **202 → .eml on disk p50 / p99** (max) | **{r.MailLatency.P50:0} / {r.MailLatency.P99:0} ms** ({r.MailLatency.Max:0}) |");
+        Line($"| invitations not on disk within 60 s of the last send | {r.MailsMissing} |");
+        Line();
+        var ok = r.MailsMissing == 0 && r.SendFailures == 0 && r.MailLatency.Count > 0 && r.MailLatency.P99 < MailGoal.TotalMilliseconds;
+        Goal($"Send Activation → .eml p99 < {MailGoal.TotalSeconds:0} s", $"p99 {r.MailLatency.P99:0} ms over {r.MailLatency.Count} sends" + (r.MailsMissing > 0 ? $", {r.MailsMissing} missing" : ""), ok);
+    }
+
+    public void Sweep(SweepBenchResult r, bool quick)
+    {
+        Line("## 3. Expiry sweep");
+        Line();
+        Line($"On a fresh local host (new tables and task hub, healthy after {r.StartUp.TotalSeconds:0.0} s), so the table holds only what this section writes. " +
+             "`ExpirySweep.RunAsync` is resolved from the host's services and called directly (timers are off). It reads the due index " +
+             "(one range query per region, 3 regions) and then, one due item after the other, reads the subscription, applies the deadline " +
+             "(`LifecycleTransitions.ApplyDeadlineAsync`: reads subscription and customer, upserts the retention due item, commits the inactivation with its audit line, " +
+             "upserts the Service List line, writes the notice to the pickup folder) and deletes the due item. " +
+             $"An untimed warm-up sweep over {r.WarmUpItems} due subscriptions ran first (the first sweep of a process runs unoptimised code).");
+        Line();
+        var p = r.Probe;
+        var probe = $"Writing real subscription rows (`SubscriptionEntity` + sign-up `AuditEntity`, one transaction per customer partition as `TableSubscriptionStore.InsertAsync` does, 32 in parallel) " +
+                    $"into a scratch table ran at {p.PerSecond:0} rows/s over {p.Elapsed.TotalSeconds:0} s ({p.LastWindowPerSecond:0}/s in the last quarter), " +
+                    $"so the bulk's {r.Bulk:N0} rows would take at least {p.Projected.TotalMinutes:0.0} min against a budget of {r.RowBudget.TotalMinutes:0.0} min for them in this run. ";
+        Line("**What was seeded.** " + probe + (r.BulkRows == r.Bulk
+            ? "They fit, so the bulk has its subscription rows (with sign-up audit lines) as well as its due-index entries; only its customer records are left out (the sweep reads a customer only for a due item)."
+            : r.BulkRows == 0
+                ? "That is too slow, so, as planned for that case, the bulk of not-yet-due subscriptions exists only as due-index entries (the sweep reads nothing else of a subscription that is not due); only the due subscriptions are complete (customer, listing, subscription, audit line, Service List line, due item)."
+                : $"They were written within a time limit: {r.BulkRows:N0} of the bulk's {r.Bulk:N0} have their subscription row; the rest exist as due-index entries only (the sweep reads nothing else of a subscription that is not due)."));
+        Line();
+        Line("| seeded (before the sweep that follows it; not part of any sweep time) | requests | time | rate |");
+        Line("|---|---:|---:|---:|");
+        foreach (var seed in r.Seeds)
+        {
+            Line($"| {seed.What} | {seed.Requests:N0} | {seed.Elapsed.TotalSeconds:0.0} s | {seed.Count / seed.Elapsed.TotalSeconds:0} entities/s |");
+        }
+
+        Line();
+        Line("| scenario | subscription rows | due-index entries | due now | found by the index read | index read alone | **sweep** | examined | inactivated | sweep per due item |");
+        Line("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        foreach (var run in r.Runs)
+        {
+            var perItem = run.Result.Examined == 0 ? "—" : $"{run.Elapsed.TotalMilliseconds / run.Result.Examined:0.0} ms";
+            Line($"| {run.Scenario} | {run.SubscriptionsInTable:N0} | {run.DueItemsInIndex:N0} | {run.DueNow:N0} | {run.IndexFound:N0} | {run.IndexRead.TotalMilliseconds:0} ms | **{run.Elapsed.TotalMilliseconds:0} ms** | {run.Result.Examined:N0} | {run.Result.Inactivated:N0} | {perItem} |");
+        }
+
+        Line();
+        Line("\"subscription rows\" counts the subscription rows written so far: the bulk's, if any, and the due ones seeded through the stores (including the warm-up's; swept ones stay, as Inactive); " +
+             "\"due-index entries\" counts every due item written so far (the bulk's plus one per complete subscription; swept ones are deleted, and each inactivation adds a retention item 30 days ahead). " +
+             "\"index read alone\" is the sweep's own index queries (`ISubscriptionStore.ListDueAsync`, 3 regions), timed just before the sweep.");
+        Line();
+        Line($"Where one due item's time goes: the calls the sweep makes for one due `Created` subscription, re-enacted one by one through the same public store methods " +
+             $"(and `EmailComposer` + the host's `IEmailSender`) over {r.BreakdownItems} more due subscriptions, sequentially, after run D:");
+        Line();
+        Line("| call | mean | p50 | p99 |");
+        Line("|---|---:|---:|---:|");
+        foreach (var step in r.Breakdown)
+        {
+            Line($"| {step.Step} | {step.Mean:0.0} ms | {step.Latency.P50:0.0} ms | {step.Latency.P99:0.0} ms |");
+        }
+
+        Line();
+        var b = r.Runs.FirstOrDefault(x => x.Scenario.StartsWith("B:", StringComparison.Ordinal));
+        var a = r.Runs.FirstOrDefault(x => x.Scenario.StartsWith("A:", StringComparison.Ordinal));
+        var c = r.Runs.FirstOrDefault(x => x.Scenario.StartsWith("C:", StringComparison.Ordinal));
+        var d = r.Runs.FirstOrDefault(x => x.Scenario.StartsWith("D:", StringComparison.Ordinal));
+        if (a is null || b is null || c is null || d is null)
+        {
+            return;
+        }
+
+        var full = !quick && r.Bulk + SweepGoalDue >= SweepGoalTotal;
+        Goal($"sweep of {SweepGoalDue} due among {SweepGoalTotal:N0} subscriptions < {SweepGoal.TotalSeconds:0} s",
+            $"{b.Elapsed.TotalMilliseconds:0} ms for {b.Result.Examined} due among {r.Bulk + SweepGoalDue:N0}" + (r.BulkRows == r.Bulk ? "" : r.BulkRows == 0 ? " (the bulk as due-index entries only)" : $" ({r.BulkRows:N0} of the bulk with subscription rows)"),
+            full ? b.Elapsed < SweepGoal && b.Result.Examined == SweepGoalDue : null);
+        Goal("sweep time grows with the due count, not the total",
+            $"100 due: {a.Elapsed.TotalMilliseconds:0} ms without the bulk, {b.Elapsed.TotalMilliseconds:0} ms with it; 0 due with the bulk: {c.Elapsed.TotalMilliseconds:0} ms; " +
+            $"1,000 due with the bulk: {d.Elapsed.TotalMilliseconds:0} ms (×{d.Elapsed / b.Elapsed:0.0} of 100 due). Criterion: adding the bulk (B − A) costs less than adding 900 due items (D − B), and C < B",
+            full ? (b.Elapsed - a.Elapsed) < (d.Elapsed - b.Elapsed) && c.Elapsed < b.Elapsed : null);
+    }
+
+    public void Goals()
+    {
+        Line("## Goals");
+        Line();
+        Line("| goal | measured | verdict |");
+        Line("|---|---|---|");
+        foreach (var (goal, measured, verdict) in _goals)
+        {
+            Line($"| {goal} | {measured} | {verdict} |");
+        }
+
+        Line();
+    }
+
+    public override string ToString()
+    {
+        if (_warnings.Count == 0)
+        {
+            return _text.ToString();
+        }
+
+        // The warnings go right under the title, above everything they qualify.
+        var text = _text.ToString();
+        var afterTitle = text.IndexOf('\n', StringComparison.Ordinal) + 1;
+        return text[..afterTitle] + Environment.NewLine + string.Join(Environment.NewLine + Environment.NewLine, _warnings) + Environment.NewLine + text[afterTitle..];
+    }
+
+    private void Goal(string goal, string measured, bool? met) =>
+        _goals.Add((goal, measured, met switch { true => "**PASS**", false => "**FAIL**", null => "see the section" }));
+
+    private static string Cpu()
+    {
+        try
+        {
+            var model = File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal));
+            return model is null ? "" : $" ({model.Split(':', 2)[1].Trim()})";
+        }
+        catch (IOException)
+        {
+            return "";
+        }
+    }
+
+    private static string MemoryGiB()
+    {
+        try
+        {
+            var line = File.ReadLines("/proc/meminfo").First(l => l.StartsWith("MemTotal:", StringComparison.Ordinal));
+            var kb = long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture);
+            return $"{kb / 1024.0 / 1024.0:0.0} GiB";
+        }
+        catch (Exception e) when (e is IOException or InvalidOperationException or FormatException)
+        {
+            return $"{GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / 1024.0 / 1024.0 / 1024.0:0.0} GiB (as the GC sees it)";
+        }
+    }
+
+    private static bool IsOptimized() =>
+        typeof(Report).Assembly.GetCustomAttributes(typeof(DebuggableAttribute), false) is not [DebuggableAttribute { IsJITOptimizerDisabled: true }];
+
+    private static string? Run(string file, string arguments)
+    {
+        try
+        {
+            using var process = Process.Start(new ProcessStartInfo(file, arguments)
+            {
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+                UseShellExecute = false,
+                WorkingDirectory = AppContext.BaseDirectory,
+            });
+            if (process is null)
+            {
+                return null;
+            }
+
+            var output = process.StandardOutput.ReadToEnd().Trim();
+            return process.WaitForExit(5000) && process.ExitCode == 0 ? output : null;
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            return null;
+        }
+    }
+}
