@@ -35,9 +35,13 @@ public sealed class ExpirySweep(ISubscriptionStore store, ServiceCatalog catalog
                 }
 
                 var before = subscription.Status;
+                var isDeadlineItem = subscription.InactivatedAt is not { } inactivatedAt || item.DueAt <= inactivatedAt;
                 var after = before switch
                 {
                     SubscriptionStatus.Created or SubscriptionStatus.InvitationSent or SubscriptionStatus.Active =>
+                        (await transitions.ApplyDeadlineAsync(item.Key, LifecycleTransitions.SweepActor, cancellationToken)).Status,
+                    // A deadline item still here after inactivation: the earlier pass failed after its commit.
+                    SubscriptionStatus.Inactive when isDeadlineItem =>
                         (await transitions.ApplyDeadlineAsync(item.Key, LifecycleTransitions.SweepActor, cancellationToken)).Status,
                     SubscriptionStatus.Inactive =>
                         (await transitions.ApplyRetentionEndAsync(item.Key, LifecycleTransitions.SweepActor, cancellationToken)).Status,
@@ -46,6 +50,13 @@ public sealed class ExpirySweep(ISubscriptionStore store, ServiceCatalog catalog
 
                 inactivated += before != SubscriptionStatus.Inactive && after == SubscriptionStatus.Inactive ? 1 : 0;
                 purged += before != SubscriptionStatus.Purged && after == SubscriptionStatus.Purged ? 1 : 0;
+
+                // The Service List is a copy written after each commit; a failure there is repaired here.
+                if (await store.GetAsync(item.Key, cancellationToken) is { } latest)
+                {
+                    await store.UpsertListingAsync(latest.Value, cancellationToken);
+                }
+
                 await store.RemoveDueAsync(item, cancellationToken);
             }
         }

@@ -108,6 +108,13 @@ public sealed class LifecycleTransitions(
             var current = await GetAsync(key, cancellationToken);
             var subscription = current.Value;
             var now = clock.GetUtcNow();
+            if (subscription.Status == SubscriptionStatus.Inactive && subscription.RetentionEndsAt > now)
+            {
+                // Inactivated by an earlier attempt whose notice may not have gone out: send it again
+                // (its idempotency key lets the adapter drop a duplicate).
+                return (subscription, await GetCustomerAsync(key, cancellationToken));
+            }
+
             if (subscription.Status is SubscriptionStatus.Inactive or SubscriptionStatus.Purged || subscription.TrialEndsAt is not { } deadline || deadline > now)
             {
                 return (subscription, (Customer?)null);

@@ -67,8 +67,14 @@ public sealed class SubscriptionService(
         await OptimisticRetry.RunAsync(async () =>
         {
             var current = await customers.GetAsync(customer.CustomerId, cancellationToken) ?? throw ProblemException.NotFound("customer");
-            if (current.Value.SubscriptionRegions.ContainsKey(key.ServiceId))
+            if (current.Value.SubscriptionRegions.TryGetValue(key.ServiceId, out var recorded))
             {
+                // Already recorded by this very request (a write whose answer was lost) is done, not a duplicate.
+                if (recorded == region && (await store.GetAsync(key, cancellationToken))?.Value.CreatedAt == subscription.CreatedAt)
+                {
+                    return true;
+                }
+
                 throw ProblemException.Conflict($"The customer already has {catalogService.Name}; a customer has at most one subscription per service.");
             }
 

@@ -23,18 +23,23 @@ public sealed class LifecycleSignalsFactory(IOptions<LifecycleOptions> options, 
 /// </summary>
 public sealed class DurableLifecycleSignals(DurableTaskClient client, LifecycleOptions options, ILogger<DurableLifecycleSignals> logger) : ILifecycleSignals
 {
+    /// <remarks>
+    /// Deliberately not cancellable: the record has already changed, so the orchestration must hear
+    /// of it even if the caller hung up.
+    /// </remarks>
     public async Task SignalAsync(Subscription subscription, LifecycleSignal? signal, CancellationToken cancellationToken)
     {
+        var notCancellable = CancellationToken.None;
         signal = signal is null ? null : signal with { Status = subscription.Status };
         var instanceId = ActivationLifecycle.InstanceIdFor(subscription.Key);
         for (var attempt = 0; attempt < 3; attempt++)
         {
-            var instance = await client.GetInstanceAsync(instanceId, getInputsAndOutputs: false, cancellationToken);
+            var instance = await client.GetInstanceAsync(instanceId, getInputsAndOutputs: false, notCancellable);
             if (instance is { RuntimeStatus: OrchestrationRuntimeStatus.Running or OrchestrationRuntimeStatus.Pending or OrchestrationRuntimeStatus.Suspended })
             {
                 if (signal is not null)
                 {
-                    await client.RaiseEventAsync(instanceId, ActivationLifecycle.SignalEvent, signal, cancellationToken);
+                    await client.RaiseEventAsync(instanceId, ActivationLifecycle.SignalEvent, signal, notCancellable);
                 }
 
                 return;
@@ -53,7 +58,7 @@ public sealed class DurableLifecycleSignals(DurableTaskClient client, LifecycleO
                 // Never replace a live instance: two racing starts give one instance and one AlreadyExists.
                 var start = new StartOrchestrationOptions(instanceId).WithDedupeStatuses(
                     OrchestrationRuntimeStatus.Pending, OrchestrationRuntimeStatus.Running, OrchestrationRuntimeStatus.Suspended);
-                await client.ScheduleNewOrchestrationInstanceAsync(nameof(ActivationLifecycleOrchestrator), input, start, cancellationToken);
+                await client.ScheduleNewOrchestrationInstanceAsync(nameof(ActivationLifecycleOrchestrator), input, start, notCancellable);
                 logger.LogInformation("Started lifecycle orchestration {InstanceId}", instanceId);
                 return;
             }

@@ -44,6 +44,13 @@ public sealed partial class TableCustomerStore(
         }
         catch (RequestFailedException e) when (e.Status == 409)
         {
+            // The SDK resends an insert whose answer was lost; then the record there is our own.
+            var stored = await GetAsync(customer.CustomerId, cancellationToken).ConfigureAwait(false);
+            if (stored is not null && stored.Value.PartnerId == customer.PartnerId && stored.Value.CreatedAt == customer.CreatedAt)
+            {
+                return true;
+            }
+
             LogCustomerExists(customer.CustomerId);
             return false;
         }

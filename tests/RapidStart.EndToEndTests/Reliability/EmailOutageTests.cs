@@ -82,7 +82,7 @@ public sealed class EmailOutageTests(EmailOutageHost host) : IClassFixture<Email
 /// </summary>
 public sealed class DeadlineSideEffectTests(ShortTrialEmailOutageHost host) : IClassFixture<ShortTrialEmailOutageHost>
 {
-    [Fact(Skip = "bug: domain/Lifecycle/LifecycleTransitions.cs ApplyDeadlineAsync sends the inactivation email only in the attempt that commits Inactive; when that send fails (or the process dies between the commit and the send), the activity's retry (and the sweep) finds the subscription already Inactive, returns customer = null and never sends it: the notice is lost for good.")]
+    [Fact]
     public async Task The_inactivation_notice_arrives_even_if_the_first_send_fails()
     {
         var partner = await host.PartnerAsync();
@@ -105,7 +105,7 @@ public sealed class DeadlineSideEffectTests(ShortTrialEmailOutageHost host) : IC
     }
 
     /// <summary>The same failure taken by the sweep: a lost orchestration leaves the sweep to send the notice.</summary>
-    [Fact(Skip = "bug: same as above, through the sweep: ExpirySweep.RunAsync -> LifecycleTransitions.ApplyDeadlineAsync commits Inactive, the email throws, the due item stays; the next sweep sees Inactive, calls ApplyRetentionEnd (not due), removes the item, and the notice is never sent.")]
+    [Fact]
     public async Task The_sweep_sends_the_inactivation_notice_it_failed_to_send_before()
     {
         var partner = await host.PartnerAsync();
@@ -122,7 +122,7 @@ public sealed class DeadlineSideEffectTests(ShortTrialEmailOutageHost host) : IC
         Assert.Contains(Mailbox.SubjectsTo(host.MailDirectory, admin), s => s.Contains("is inactive", StringComparison.Ordinal));
     }
 
-    [Fact(Skip = "bug: domain/Lifecycle/ExpirySweep.cs RunAsync: when the Service List upsert after the sweep's Inactive commit fails (or the process dies there), the next sweep sees status Inactive and calls ApplyRetentionEnd (not due: returns without writing), then removes the due item; nothing rewrites the Service List line, so GET /api/services?status=Inactive misses the subscription (it is listed as Created) until the purge 30 days later. The orchestration path repairs it (ApplyDeadline upserts the listing on its retry); the sweep path does not.")]
+    [Fact]
     public async Task The_sweep_repairs_a_service_list_line_it_failed_to_write()
     {
         var partner = await host.PartnerAsync();

@@ -74,7 +74,7 @@ public sealed partial class StorageFaultTests(StorageFaultHost host) : IClassFix
     /// (HttpIOException "response ended prematurely"); Azure.Core retries it and, when every attempt
     /// fails, throws an AggregateException of IOExceptions, which StorageFaults does not recognise.
     /// </summary>
-    [Fact(Skip = "bug: infra/Storage/StorageFaults.cs IsUnavailable does not treat IOException as an outage: when the connection drops while a response is read on every attempt, Azure.Core throws AggregateException(IOException x4), which escapes HttpApi.GuardAsync as a 500 (Development: the exception page) instead of a 503 problem, and /api/health (OperationsFunctions.Health) answers 500 instead of 503.")]
+    [Fact]
     public Task A_storage_connection_dropped_on_every_attempt_answers_503_not_500() => ConnectionLostAsync(FaultKind.ConnectionDropped);
 
     private async Task ConnectionLostAsync(FaultKind kind)
@@ -118,7 +118,7 @@ public sealed partial class StorageFaultTests(StorageFaultHost host) : IClassFix
         Assert.Equal(["Created"], await ReliabilityApi.HistoryTargetsAsync(partner, id));
     }
 
-    [Fact(Skip = "bug: infra/Storage/TableCustomerStore.cs InsertAsync treats any 409 as another request's customer; when the answer to its AddEntity is lost after Azurite/Azure stored it (network timeout, reset), Azure.Core resends it, gets 409, and CustomerService.CreateAsync answers 409 'A customer with this identifier already exists' for a customer this very request wrote, leaving it unlisted (invisible). Seen 67 times in the 10-minute soak under storage timeouts.")]
+    [Fact]
     public async Task A_create_whose_insert_answer_is_lost_is_not_refused_as_a_duplicate()
     {
         var partner = await host.PartnerAsync();
@@ -132,7 +132,7 @@ public sealed partial class StorageFaultTests(StorageFaultHost host) : IClassFix
         Assert.Contains(created.GetProperty("customerId").GetString()!, await ReliabilityApi.ListedCustomerIdsAsync(partner));
     }
 
-    [Fact(Skip = "bug: domain/Subscriptions/SubscriptionService.cs SignUpAsync: when the answer to the customer's UpdateEntity (adding the subscription's region, ETag-guarded) is lost after storage applied it, Azure.Core resends it, gets 412, OptimisticRetry re-reads the customer, finds the subscription already referenced and answers 409 'already has RapidStart' for the sign-up it just made; the Service List line and the orchestration start are skipped. Seen 9 times in the 10-minute soak.")]
+    [Fact]
     public async Task A_sign_up_whose_customer_update_answer_is_lost_is_not_refused_as_a_duplicate()
     {
         var partner = await host.PartnerAsync();
