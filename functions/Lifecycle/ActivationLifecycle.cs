@@ -18,7 +18,8 @@ public sealed record LifecycleInput(
     DateTimeOffset? TrialEndsAt,
     DateTimeOffset? RetentionEndsAt,
     IReadOnlyList<TimeSpan> ReminderOffsets,
-    LifecycleSignal? PendingSignal);
+    LifecycleSignal? PendingSignal,
+    IReadOnlyList<TimeSpan>? RemindersDone = null);
 
 public sealed record SendInvitationInput(SubscriptionKey Key, int Sequence);
 
@@ -39,6 +40,12 @@ public static class ActivationLifecycle
     public const int CurrentVersion = 1;
     public const string SignalEvent = "LifecycleSignal";
 
+    /// <summary>
+    /// After this many signals an instance continues as new with its state, so a subscription resent
+    /// every few minutes for months keeps a short history.
+    /// </summary>
+    public const int SignalsPerGeneration = 25;
+
     /// <summary>One retry policy for every activity: storage and email hiccups are retried with backoff.</summary>
     public static readonly TaskOptions ActivityRetry = TaskOptions.FromRetryPolicy(new RetryPolicy(
         maxNumberOfAttempts: 5,
@@ -56,7 +63,8 @@ public static class ActivationLifecycle
         var retentionEndsAt = input.RetentionEndsAt;
         var status = input.Status;
         var pending = input.PendingSignal;
-        var remindersDone = new HashSet<TimeSpan>();
+        var remindersDone = new HashSet<TimeSpan>(input.RemindersDone ?? []);
+        var signalsHandled = 0;
         Task<LifecycleSignal>? nextSignal = null;
 
         while (true)
@@ -70,11 +78,20 @@ public static class ActivationLifecycle
                 }
 
                 pending = null;
+                signalsHandled++;
             }
 
             if (IsFinished(status, trialEndsAt))
             {
                 logger.LogInformation("Lifecycle of {Subscription} has nothing left to drive; ending as {Status}", key, status);
+                return new LifecycleState(status, trialEndsAt, retentionEndsAt);
+            }
+
+            if (signalsHandled >= SignalsPerGeneration && nextSignal is null)
+            {
+                context.ContinueAsNew(
+                    input with { Status = status, TrialEndsAt = trialEndsAt, RetentionEndsAt = retentionEndsAt, PendingSignal = null, RemindersDone = remindersDone.ToArray() },
+                    preserveUnprocessedEvents: true);
                 return new LifecycleState(status, trialEndsAt, retentionEndsAt);
             }
 

@@ -47,6 +47,29 @@ public class ActivationLifecycleTests
         new(Key, ActivationLifecycle.CurrentVersion, status, trialEndsAt, retentionEndsAt, Reminders, pending);
 
     [Fact]
+    public async Task RunAsync_ManySignals_ContinuesAsNewWithItsStateAndKeepsUnprocessedEvents()
+    {
+        // Arrange: every wait yields a revoke at once; the deadline timer never fires.
+        _context.Setup(c => c.CreateTimer(It.IsAny<DateTime>(), It.IsAny<CancellationToken>())).Returns(new TaskCompletionSource().Task);
+        _context.Setup(c => c.WaitForExternalEvent<LifecycleSignal>(ActivationLifecycle.SignalEvent, It.IsAny<CancellationToken>()))
+            .Returns(() => Task.FromResult(new LifecycleSignal(LifecycleSignalKind.InvitationRevoked, Status: SubscriptionStatus.Created)));
+        LifecycleInput? next = null;
+        _context.Setup(c => c.ContinueAsNew(It.IsAny<object?>(), true)).Callback<object?, bool>((input, _) => next = (LifecycleInput?)input);
+
+        // Act
+        var result = await ActivationLifecycle.RunAsync(_context.Object, Input(SubscriptionStatus.InvitationSent, Deadline) with { RemindersDone = [TimeSpan.FromDays(14)] });
+
+        // Assert
+        _context.Verify(c => c.ContinueAsNew(It.IsAny<object?>(), true), Times.Once);
+        Assert.NotNull(next);
+        Assert.Equal(SubscriptionStatus.Created, next.Status);
+        Assert.Equal(Deadline, next.TrialEndsAt);
+        Assert.Null(next.PendingSignal);
+        Assert.Equal([TimeSpan.FromDays(14)], next.RemindersDone);
+        Assert.Equal(SubscriptionStatus.Created, result.Status);
+    }
+
+    [Fact]
     public async Task RunAsync_TrialRunsOut_RemindsTwiceThenInactivatesThenPurges()
     {
         // Arrange
