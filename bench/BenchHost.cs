@@ -12,31 +12,25 @@ using RapidStart.LocalHost;
 namespace RapidStart.Bench;
 
 /// <summary>
-/// The local host in-process on free loopback ports over Azurite, as <c>./rapidstart up</c> runs it
-/// (Development, development token issuer), with tables, task hub and mail folder of its own for
-/// this run. Storage is the Azurite named by <c>RapidStart__Storage__ConnectionString</c> (what
-/// <c>./rapidstart bench</c> exports), else a private in-memory Azurite started here.
+/// The local host in-process on free loopback ports over the bench's Azurite, as <c>./rapidstart up</c>
+/// runs it (Development, development token issuer), with tables, task hub and mail folder of its own.
+/// Disposing it stops it and deletes its tables and task hub.
 /// </summary>
 public sealed class BenchHost : IAsyncDisposable
 {
-    public const string ConnectionStringVariable = "RapidStart__Storage__ConnectionString";
     public const string PartnerId = "P-BENCH";
-    private const string AccountKey = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
 
-    private Process? _azurite;
     private WebApplication? _app;
 
-    private BenchHost()
-    {
-    }
+    private BenchHost(BenchStorage storage) => Storage = storage;
+
+    public BenchStorage Storage { get; }
 
     public WebApplication App => _app!;
 
     public IServiceProvider Services => _app!.Services;
 
-    public string ConnectionString { get; private set; } = "";
-
-    public string StorageSource { get; private set; } = "";
+    public string ConnectionString => Storage.ConnectionString;
 
     public string BaseUrl { get; private set; } = "";
 
@@ -50,26 +44,13 @@ public sealed class BenchHost : IAsyncDisposable
 
     public TimeSpan StartUpTime { get; private set; }
 
-    /// <summary>The private Azurite's process, when the bench started one.</summary>
-    public int? AzuritePid => _azurite?.Id;
-
     /// <summary>A client for the partner <see cref="PartnerId"/>, bearer token from the development issuer.</summary>
     public HttpClient Partner { get; private set; } = null!;
 
-    public static async Task<BenchHost> StartAsync(CancellationToken cancellationToken)
+    public static async Task<BenchHost> StartAsync(BenchStorage storage, CancellationToken cancellationToken)
     {
-        var host = new BenchHost();
+        var host = new BenchHost(storage);
         var clock = Stopwatch.StartNew();
-        if (Environment.GetEnvironmentVariable(ConnectionStringVariable) is { Length: > 0 } configured)
-        {
-            host.ConnectionString = configured;
-            host.StorageSource = $"Azurite from {ConnectionStringVariable} (started by ./rapidstart bench)";
-        }
-        else
-        {
-            host.ConnectionString = await host.StartPrivateAzuriteAsync();
-            host.StorageSource = "private in-memory Azurite started by the bench (no connection string in the environment)";
-        }
 
         var unique = Guid.NewGuid().ToString("N")[..10];
         host.BaseUrl = $"http://127.0.0.1:{FreePort()}";
@@ -82,7 +63,7 @@ public sealed class BenchHost : IAsyncDisposable
             ["RapidStart:LocalHost:SidecarPort"] = FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["RapidStart:LocalHost:TaskHubName"] = host.TaskHubName,
             ["RapidStart:LocalHost:RunTimers"] = "false",
-            ["RapidStart:Storage:ConnectionString"] = host.ConnectionString,
+            ["RapidStart:Storage:ConnectionString"] = storage.ConnectionString,
             ["RapidStart:Storage:TableName"] = host.TableName,
             ["RapidStart:Storage:VoiceTableName"] = host.VoiceTableName,
             ["RapidStart:Email:PickupDirectory"] = host.MailDirectory,
@@ -108,29 +89,6 @@ public sealed class BenchHost : IAsyncDisposable
         return host;
     }
 
-    /// <summary>The Azurite version as the table service reports it in its <c>Server</c> header.</summary>
-    public async Task<string> AzuriteVersionAsync(CancellationToken cancellationToken)
-    {
-        try
-        {
-            var table = new TableClient(ConnectionString, TableName);
-            var response = await table.GetEntityIfExistsAsync<TableEntity>("~bench", "version", cancellationToken: cancellationToken);
-            if (response.GetRawResponse().Headers.TryGetValue("Server", out var server) && server.Length > 0)
-            {
-                return server;
-            }
-        }
-        catch (Azure.RequestFailedException)
-        {
-            // Fall back to the installed package below.
-        }
-
-        return FindAzuriteDirectory() is { } directory
-            && JsonDocument.Parse(File.ReadAllText(Path.Combine(directory, "package.json"))).RootElement.TryGetProperty("version", out var version)
-            ? $"azurite {version.GetString()} (npm package)"
-            : "unknown";
-    }
-
     public async ValueTask DisposeAsync()
     {
         Partner?.Dispose();
@@ -151,31 +109,22 @@ public sealed class BenchHost : IAsyncDisposable
 
             Progress.Step($"local host stopped after {stopping.Elapsed.TotalSeconds:0.0} s");
 
-            // Leave nothing behind in an Azurite that outlives the run (./rapidstart up's, say).
-            if (_azurite is null)
+            // Leave nothing behind: frees Azurite's memory for the next host, and an Azurite that
+            // outlives the run (./rapidstart up's, say) keeps none of the bench's data.
+            await BestEffortAsync(async () =>
             {
-                await BestEffortAsync(async () =>
+                var account = new TableServiceClient(ConnectionString);
+                await account.DeleteTableAsync(TableName);
+                await account.DeleteTableAsync(VoiceTableName);
+                if (hub is not null)
                 {
-                    var account = new TableServiceClient(ConnectionString);
-                    await account.DeleteTableAsync(TableName);
-                    await account.DeleteTableAsync(VoiceTableName);
-                    if (hub is not null)
-                    {
-                        await hub.DeleteAsync();
-                    }
-                });
-            }
+                    await hub.DeleteAsync();
+                }
+            });
 
             await _app.DisposeAsync();
         }
 
-        if (_azurite is { HasExited: false })
-        {
-            _azurite.Kill(entireProcessTree: true);
-            _azurite.WaitForExit(5000);
-        }
-
-        _azurite?.Dispose();
         await BestEffortAsync(() =>
         {
             if (Directory.Exists(MailDirectory))
@@ -233,77 +182,7 @@ public sealed class BenchHost : IAsyncDisposable
         throw new TimeoutException("The local host did not answer /api/health with 200 within 120 s.");
     }
 
-    private async Task<string> StartPrivateAzuriteAsync()
-    {
-        var directory = FindAzuriteDirectory()
-            ?? throw new InvalidOperationException($"Azurite is not installed: run ./rapidstart bench (or npm ci at the repository root), or set {ConnectionStringVariable}.");
-        var (blob, queue, table) = (FreePort(), FreePort(), FreePort());
-        var start = new ProcessStartInfo(Path.Combine(directory, "..", ".bin", "azurite"))
-        {
-            UseShellExecute = false,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            WorkingDirectory = Path.GetTempPath(),
-        };
-        foreach (var argument in new[]
-        {
-            "--silent", "--disableTelemetry", "--skipApiVersionCheck", "--loose", "--inMemoryPersistence",
-            "--blobHost", "127.0.0.1", "--blobPort", $"{blob}", "--queueHost", "127.0.0.1", "--queuePort", $"{queue}",
-            "--tableHost", "127.0.0.1", "--tablePort", $"{table}",
-        })
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        _azurite = Process.Start(start)!;
-        _azurite.OutputDataReceived += (_, _) => { };
-        _azurite.ErrorDataReceived += (_, _) => { };
-        _azurite.BeginOutputReadLine();
-        _azurite.BeginErrorReadLine();
-        foreach (var port in new[] { blob, queue, table })
-        {
-            await WaitForPortAsync(port);
-        }
-
-        return $"DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey={AccountKey};" +
-            $"BlobEndpoint=http://127.0.0.1:{blob}/devstoreaccount1;QueueEndpoint=http://127.0.0.1:{queue}/devstoreaccount1;TableEndpoint=http://127.0.0.1:{table}/devstoreaccount1";
-    }
-
-    /// <summary>node_modules/azurite of the repository, found upwards from the program's directory.</summary>
-    private static string? FindAzuriteDirectory()
-    {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            var candidate = Path.Combine(directory.FullName, "node_modules", "azurite");
-            if (File.Exists(Path.Combine(candidate, "package.json")))
-            {
-                return candidate;
-            }
-        }
-
-        return null;
-    }
-
-    private static async Task WaitForPortAsync(int port)
-    {
-        for (var attempt = 0; attempt < 150; attempt++)
-        {
-            try
-            {
-                using var client = new TcpClient();
-                await client.ConnectAsync(IPAddress.Loopback, port);
-                return;
-            }
-            catch (SocketException)
-            {
-                await Task.Delay(100);
-            }
-        }
-
-        throw new TimeoutException($"Azurite did not listen on port {port}.");
-    }
-
-    private static async Task BestEffortAsync(Func<Task> action)
+    internal static async Task BestEffortAsync(Func<Task> action)
     {
         try
         {

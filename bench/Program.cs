@@ -36,39 +36,31 @@ Console.CancelKeyPress += (_, e) =>
 var started = DateTimeOffset.UtcNow;
 var report = new Report();
 var headerWritten = false;
+await using var storage = await BenchStorage.StartAsync();
+var load = MachineLoad.For(storage.ConnectionString, storage.AzuritePid);
 
-// Enrollment and lifecycle share one local host; the sweep gets a fresh one, so that its table holds only what it seeds.
-if (sections.Contains("enrollment") || sections.Contains("lifecycle"))
+// Every section runs on fresh local hosts (new tables and task hub), so that none measures another's data.
+if (sections.Contains("enrollment"))
+{
+    var before = load.Take();
+    report.Enrollment(await EnrollmentBench.RunAsync(() => StartHostAsync(cancel.Token), quick, cancel.Token));
+    report.Load("enrollment", MachineLoad.Describe(before, load.Take()));
+}
+
+if (sections.Contains("lifecycle"))
 {
     await using var host = await StartHostAsync(cancel.Token);
-    await HeaderAsync(host);
-    var load = MachineLoad.For(host.ConnectionString, host.AzuritePid);
-    if (sections.Contains("enrollment"))
-    {
-        var before = load.Take();
-        report.Enrollment(await EnrollmentBench.RunAsync(host, quick, cancel.Token));
-        report.Load("enrollment", MachineLoad.Describe(before, load.Take()));
-    }
-
-    if (sections.Contains("lifecycle"))
-    {
-        var before = load.Take();
-        report.Lifecycle(await LifecycleBench.RunAsync(host, quick, cancel.Token));
-        report.Load("lifecycle", MachineLoad.Describe(before, load.Take()));
-    }
-
-    Progress.Step("stopping the local host");
+    var before = load.Take();
+    report.Lifecycle(await LifecycleBench.RunAsync(host, quick, cancel.Token));
+    report.Load("lifecycle", MachineLoad.Describe(before, load.Take()));
 }
 
 if (sections.Contains("sweep"))
 {
     await using var host = await StartHostAsync(cancel.Token);
-    await HeaderAsync(host);
-    var load = MachineLoad.For(host.ConnectionString, host.AzuritePid);
     var before = load.Take();
     report.Sweep(await SweepBench.RunAsync(host, quick, cancel.Token), quick);
     report.Load("sweep", MachineLoad.Describe(before, load.Take()));
-    Progress.Step("stopping the local host");
 }
 
 report.Goals();
@@ -86,18 +78,15 @@ return 0;
 async Task<BenchHost> StartHostAsync(CancellationToken cancellationToken)
 {
     Progress.Step("starting a local host");
-    var host = await BenchHost.StartAsync(cancellationToken);
+    var host = await BenchHost.StartAsync(storage, cancellationToken);
     Progress.Step($"local host healthy at {host.BaseUrl} after {host.StartUpTime.TotalSeconds:0.0} s (tables {host.TableName}, task hub {host.TaskHubName})");
-    return host;
-}
-
-async Task HeaderAsync(BenchHost host)
-{
     if (!headerWritten)
     {
-        report.Header(quick, sections, host, await host.AzuriteVersionAsync(cancel.Token), started);
+        report.Header(quick, sections, host, await storage.AzuriteVersionAsync(cancellationToken), started);
         headerWritten = true;
     }
+
+    return host;
 }
 
 static int Usage(string? error)

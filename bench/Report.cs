@@ -58,10 +58,10 @@ public sealed class Report
         Line($"| memory | {MemoryGiB()} |");
         Line($"| OS | {RuntimeInformation.OSDescription} ({RuntimeInformation.OSArchitecture}) |");
         Line($"| .NET | {RuntimeInformation.FrameworkDescription}, {(GCSettings.IsServerGC ? "server" : "workstation")} GC, {(IsOptimized() ? "Release" : "Debug")} build |");
-        Line($"| Azurite | {azurite}, node {Run("node", "--version") ?? "?"}; {host.StorageSource} |");
+        Line($"| Azurite | {azurite}, node {Run("node", "--version") ?? "?"}; {host.Storage.Source} |");
         Line($"| code | commit {Run("git", "rev-parse --short HEAD") ?? "?"}{(string.IsNullOrEmpty(Run("git", "status --porcelain --untracked-files=no")) ? "" : " + uncommitted changes")} |");
         Line($"| layout | bench client, local host (Kestrel + Durable sidecar, in the bench process) and Azurite (node) all on this machine, over loopback |");
-        Line($"| host start | {host.StartUpTime.TotalSeconds:0.0} s until /api/health answered 200 (Durable engine ready) |");
+        Line($"| host start | {host.StartUpTime.TotalSeconds:0.0} s until /api/health answered 200 (Durable engine ready), for the first of the run's local hosts |");
         Line($"| host settings | Development, development token issuer, `RunTimers=false`, tables and task hub named per run, pickup email to a temp folder, telemetry export off (no console exporter, no Application Insights) |");
         Line();
     }
@@ -70,24 +70,27 @@ public sealed class Report
     {
         Line("## 1. Enrollment: API against raw table operations");
         Line();
-        Line($"Closed loop: each client sends its next request as soon as the previous one answered. Per row, API and raw each get {result.WarmUp.TotalSeconds:0} s of warm-up and then " +
-             $"{result.Duration.TotalSeconds:0} s measured, in {result.Slices} slices each taken in turns (API, raw, raw, API{(result.Slices > 2 ? ", API, raw, raw, API" : "")}), so that drift over time (Azurite slows as tables grow) and bursts of other load fall on both alike. " +
+        Line($"Closed loop: each client sends its next request as soon as the previous one answered. Each concurrency level runs on a fresh local host (new tables): " +
+             $"{result.Levels[0].Pool:N0} customers are created through the API first (untimed), then get/GetEntity is measured over them, then create/AddEntity. " +
+             $"Per row, API and raw each get {result.WarmUp.TotalSeconds:0} s of warm-up and then {result.Duration.TotalSeconds:0} s measured, " +
+             $"in {result.Slices} slices each taken in turns (API, raw, raw, API{(result.Slices > 2 ? ", API, raw, raw, API" : "")}), so that drift over time (Azurite slows as a table grows) and bursts of other load fall on both alike. " +
              "Raw = Azure.Data.Tables from the bench process (a `TableClient` of its own) against the API's table in the same Azurite, at the same concurrency: " +
-             $"`AddEntity` of an entity with a customer record's properties and key shape (~{result.RawEntityBytes} B of properties; the API's stored record is ~{result.CustomerEntityBytes} B), " +
-             "and `GetEntity` of random customer records the API created. A create through the API authenticates the bearer token, validates, and writes the record and the " +
-             "partner-listing copy (2 sequential writes); a get authenticates and makes 1 point read. Latencies in ms, from request sent to response read.");
+             "`GetEntity` of random customer records the API created, and " +
+             $"`AddEntity` of an entity with a customer record's properties and key shape (~{result.RawEntityBytes} B of properties; the API's stored record is ~{result.CustomerEntityBytes} B). " +
+             "A get through the API authenticates the bearer token and makes 1 point read; a create authenticates, validates, and writes the record and the " +
+             "partner-listing copy (2 sequential writes). Latencies in ms, from request sent to response read.");
         Line();
         Line("| clients | operation | API req/s | API p50 | API p99 | raw operation | raw req/s | raw p50 | raw p99 | API / raw | goal at 8 clients |");
         Line("|---:|---|---:|---:|---:|---|---:|---:|---:|---:|---|");
         foreach (var level in result.Levels)
         {
-            Row(level, "create customer", level.ApiCreate, "AddEntity", level.RawAdd, CreateGoal);
             Row(level, "get customer", level.ApiGet, "GetEntity", level.RawGet, ReadGoal);
+            Row(level, "create customer", level.ApiCreate, "AddEntity", level.RawAdd, CreateGoal);
         }
 
         Line();
-        Line($"Order: the create/AddEntity pairs at 1, 8 and 32 clients first, then the get/GetEntity pairs, so every read level ran over the same table: " +
-             $"{result.Customers:N0} customers created by the API (record + listing line each; reads pick among them at random) and {result.RawEntities:N0} raw customer-shaped entities.");
+        Line("Rows with the row key `customer` in the table at the end of each level (pool + API creates + raw adds, warm-ups included): " +
+             string.Join(", ", result.Levels.Select(l => $"{l.CustomerRowsAtEnd:N0} at {l.Clients} client{(l.Clients == 1 ? "" : "s")}")) + ".");
         Line();
         var failures = result.Levels.SelectMany(l => new[] { l.ApiCreate, l.RawAdd, l.ApiGet, l.RawGet }).Where(r => r.Failed > 0).ToArray();
         Line(failures.Length == 0
@@ -140,7 +143,7 @@ public sealed class Report
     {
         Line("## 3. Expiry sweep");
         Line();
-        Line($"On a fresh local host (new tables and task hub, healthy after {r.StartUp.TotalSeconds:0.0} s), so the table holds only what this section writes. " +
+        Line($"On a fresh local host (new tables and task hub), so the table holds only what this section writes. " +
              "`ExpirySweep.RunAsync` is resolved from the host's services and called directly (timers are off). It reads the due index " +
              "(one range query per region, 3 regions) and then, one due item after the other, reads the subscription, applies the deadline " +
              "(`LifecycleTransitions.ApplyDeadlineAsync`: reads subscription and customer, upserts the retention due item, commits the inactivation with its audit line, " +
@@ -161,7 +164,7 @@ public sealed class Report
         Line("|---|---:|---:|---:|");
         foreach (var seed in r.Seeds)
         {
-            Line($"| {seed.What} | {seed.Requests:N0} | {seed.Elapsed.TotalSeconds:0.0} s | {seed.Count / seed.Elapsed.TotalSeconds:0} entities/s |");
+            Line($"| {seed.What} | {seed.Requests:N0} | {seed.Elapsed.TotalSeconds:0.0} s | {seed.Count / seed.Elapsed.TotalSeconds:0} {seed.Unit}/s |");
         }
 
         Line();

@@ -23,7 +23,7 @@ public sealed record SweepRun(
     TimeSpan Elapsed);
 
 /// <summary>What was written to storage before the sweeps, and how long it took.</summary>
-public sealed record SweepSeed(string What, int Count, int Requests, TimeSpan Elapsed);
+public sealed record SweepSeed(string What, int Count, string Unit, int Requests, TimeSpan Elapsed);
 
 /// <summary>A bounded attempt at writing real subscription rows, to see whether 100,000 fit in the run.</summary>
 public sealed record SeedProbe(int Rows, TimeSpan Elapsed, double LastWindowPerSecond, int Target)
@@ -45,8 +45,7 @@ public sealed record SweepBenchResult(
     int BulkRows,
     int WarmUpItems,
     IReadOnlyList<BreakdownStep> Breakdown,
-    int BreakdownItems,
-    TimeSpan StartUp);
+    int BreakdownItems);
 
 /// <summary>
 /// The expiry sweep over a large due index, on a fresh local host whose table holds only what this
@@ -140,7 +139,7 @@ public static class SweepBench
         // Where one due item's time goes: the sweep's calls for one item, re-enacted and timed one by one.
         Progress.Step($"sweep: breakdown of one due item's calls over {breakdownItems} more due subscriptions");
         var breakdown = await BreakdownAsync(await SeedDueAsync(breakdownItems));
-        return new SweepBenchResult(seeds, runs, probe, rowBudget, bulk, bulkRows, warmUpItems, breakdown, breakdownItems, host.StartUpTime);
+        return new SweepBenchResult(seeds, runs, probe, rowBudget, bulk, bulkRows, warmUpItems, breakdown, breakdownItems);
 
         // A subscription whose trial ends 1 to 89 days ahead (no customer record: the sweep never reads one for an item not due).
         (Subscription Subscription, AuditEntry SignUp, DueItem Due) FutureSubscription()
@@ -178,7 +177,7 @@ public static class SweepBench
             var what = written == rows.Length
                 ? $"{written:N0} subscription rows of those due-index entries (`SubscriptionEntity`, status Created) each with its sign-up `AuditEntity`: one 2-operation transaction per customer partition through `TableSubscriptionStore.InsertAsync`, 32 in parallel; no customer records behind them"
                 : $"{written:N0} of {rows.Length:N0} subscription rows of those due-index entries (time limit of {limit.TotalSeconds:0} s reached; the rest exist as due-index entries only), through `TableSubscriptionStore.InsertAsync`";
-            return (new SweepSeed(what, written, written, clock.Elapsed), written);
+            return (new SweepSeed(what, written, "rows", written, clock.Elapsed), written);
         }
 
         (Customer Customer, Subscription Subscription, AuditEntry SignUp) DueSubscription(DateTimeOffset dueAt)
@@ -227,7 +226,7 @@ public static class SweepBench
 
         SweepSeed Describe((Customer, DueItem)[] seeded, int count, string label) => new(
             $"{count:N0} subscriptions {label} (trial deadline 1 min to 2 days ago, status Created): customer record + partner listing, due item, subscription + sign-up audit line (one transaction), Service List line; through `ICustomerStore` / `ISubscriptionStore`",
-            seeded.Length, seeded.Length * 5, lastSeedTime);
+            seeded.Length, "subscriptions", seeded.Length * 5, lastSeedTime);
 
         async Task<SweepSeed> SeedDueIndexAsync(DueItem[] items)
         {
@@ -244,8 +243,8 @@ public static class SweepBench
             }, cancellationToken);
             var partitions = batches.Select(b => b.Chunk[0].Entity.PartitionKey).Distinct().Count();
             return new SweepSeed(
-                $"{items.Length:N0} due-index entries (`DueItemEntity`, from the store's own mapping) of subscriptions whose trial ends 1 to 89 days ahead, in {partitions} day partitions over 3 regions; upsert transactions of up to 100 entities, one partition each, 8 in parallel",
-                items.Length, batches.Length, clock.Elapsed);
+                $"{items.Length:N0} due-index entries (`DueItemEntity`, from the store's own mapping) of subscriptions whose trial ends 1 to 89 days ahead, in {partitions} partitions (one per region and day); upsert transactions of up to 100 entities, one partition each, 8 in parallel",
+                items.Length, "entries", batches.Length, clock.Elapsed);
         }
 
         async Task<SeedProbe> ProbeSubscriptionRowsAsync(TimeSpan limit, int target)

@@ -16,6 +16,9 @@ public sealed class ExpirySweep(ISubscriptionStore store, ServiceCatalog catalog
     /// <summary>How far back the sweep looks for due items it has not cleared yet.</summary>
     public static readonly TimeSpan LookBack = TimeSpan.FromDays(60);
 
+    /// <summary>Due items handled at once: each is a handful of storage round trips, mostly waiting.</summary>
+    private const int Parallelism = 8;
+
     public async Task<SweepResult> RunAsync(CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow();
@@ -23,45 +26,50 @@ public sealed class ExpirySweep(ISubscriptionStore store, ServiceCatalog catalog
         int examined = 0, inactivated = 0, purged = 0;
         foreach (var region in catalog.Regions)
         {
-            foreach (var item in await store.ListDueAsync(region, fromDay, now, cancellationToken))
+            var due = await store.ListDueAsync(region, fromDay, now, cancellationToken);
+            await Parallel.ForEachAsync(due, new ParallelOptions { MaxDegreeOfParallelism = Parallelism, CancellationToken = cancellationToken }, async (item, token) =>
             {
-                examined++;
-                var subscription = (await store.GetAsync(item.Key, cancellationToken))?.Value;
-                if (subscription is null)
+                Interlocked.Increment(ref examined);
+                var (before, after) = await ApplyAsync(item, token);
+                if (before != SubscriptionStatus.Inactive && after == SubscriptionStatus.Inactive)
                 {
-                    // The hint was written before a sign-up that never committed.
-                    await store.RemoveDueAsync(item, cancellationToken);
-                    continue;
+                    Interlocked.Increment(ref inactivated);
                 }
 
-                var before = subscription.Status;
-                var isDeadlineItem = subscription.InactivatedAt is not { } inactivatedAt || item.DueAt <= inactivatedAt;
-                var after = before switch
+                if (before != SubscriptionStatus.Purged && after == SubscriptionStatus.Purged)
                 {
-                    SubscriptionStatus.Created or SubscriptionStatus.InvitationSent or SubscriptionStatus.Active =>
-                        (await transitions.ApplyDeadlineAsync(item.Key, LifecycleTransitions.SweepActor, cancellationToken)).Status,
-                    // A deadline item still here after inactivation: the earlier pass failed after its commit.
-                    SubscriptionStatus.Inactive when isDeadlineItem =>
-                        (await transitions.ApplyDeadlineAsync(item.Key, LifecycleTransitions.SweepActor, cancellationToken)).Status,
-                    SubscriptionStatus.Inactive =>
-                        (await transitions.ApplyRetentionEndAsync(item.Key, LifecycleTransitions.SweepActor, cancellationToken)).Status,
-                    _ => before,
-                };
-
-                inactivated += before != SubscriptionStatus.Inactive && after == SubscriptionStatus.Inactive ? 1 : 0;
-                purged += before != SubscriptionStatus.Purged && after == SubscriptionStatus.Purged ? 1 : 0;
-
-                // The Service List is a copy written after each commit; a failure there is repaired here.
-                if (await store.GetAsync(item.Key, cancellationToken) is { } latest)
-                {
-                    await store.UpsertListingAsync(latest.Value, cancellationToken);
+                    Interlocked.Increment(ref purged);
                 }
 
-                await store.RemoveDueAsync(item, cancellationToken);
-            }
+                await store.RemoveDueAsync(item, token);
+            });
         }
 
         logger.LogInformation("Expiry sweep examined {Examined} due items: {Inactivated} inactivated, {Purged} purged", examined, inactivated, purged);
         return new SweepResult(examined, inactivated, purged);
+    }
+
+    /// <summary>Applies what a due item calls for; every transition re-checks the record, so a stale item changes nothing.</summary>
+    private async Task<(SubscriptionStatus? Before, SubscriptionStatus? After)> ApplyAsync(DueItem item, CancellationToken cancellationToken)
+    {
+        var subscription = (await store.GetAsync(item.Key, cancellationToken))?.Value;
+        if (subscription is null)
+        {
+            // The hint was written before a sign-up that never committed.
+            return (null, null);
+        }
+
+        // A deadline item still here after inactivation means an earlier pass failed after its commit:
+        // ApplyDeadline then re-sends the notice and rewrites the Service List line.
+        var isDeadlineItem = subscription.InactivatedAt is not { } inactivatedAt || item.DueAt <= inactivatedAt;
+        var after = subscription.Status switch
+        {
+            SubscriptionStatus.Created or SubscriptionStatus.InvitationSent or SubscriptionStatus.Active or SubscriptionStatus.Inactive when isDeadlineItem =>
+                (await transitions.ApplyDeadlineAsync(item.Key, LifecycleTransitions.SweepActor, cancellationToken)).Status,
+            SubscriptionStatus.Inactive =>
+                (await transitions.ApplyRetentionEndAsync(item.Key, LifecycleTransitions.SweepActor, cancellationToken)).Status,
+            _ => subscription.Status,
+        };
+        return (subscription.Status, after);
     }
 }
