@@ -3,8 +3,6 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
-using Microsoft.IdentityModel.JsonWebTokens;
-using Microsoft.IdentityModel.Tokens;
 using RapidStart.Functions.Http;
 using Xunit.Abstractions;
 
@@ -311,11 +309,11 @@ public sealed class AuthorizationMatrixTests(LocalHostFixture host, ITestOutputH
         {
             ["anonymous"] = null,
             ["garbage"] = "garbage",
-            ["expired"] = Forge(DevIssuer, Audience, DateTime.UtcNow.AddMinutes(-10)),
-            ["wrong-issuer"] = Forge("https://evil.example", Audience, valid),
-            ["wrong-audience"] = Forge(DevIssuer, "api://other", valid),
-            ["wrong-key"] = Forge(DevIssuer, Audience, valid, key: Enumerable.Repeat((byte)42, 32).ToArray()),
-            ["alg-none"] = Unsigned(),
+            ["expired"] = DevTokens.Forge(DevIssuer, Audience, DateTime.UtcNow.AddMinutes(-10)),
+            ["wrong-issuer"] = DevTokens.Forge("https://evil.example", Audience, valid),
+            ["wrong-audience"] = DevTokens.Forge(DevIssuer, "api://other", valid),
+            ["wrong-key"] = DevTokens.Forge(DevIssuer, Audience, valid, key: Enumerable.Repeat((byte)42, 32).ToArray()),
+            ["alg-none"] = DevTokens.Unsigned(),
             ["partner-A"] = await host.TokenAsync("agent@p-1001.example", ["partner"], "P-1001"),
             ["partner-B"] = await host.TokenAsync("agent@p-2002.example", ["partner"], "P-2002"),
             ["support"] = await host.TokenAsync("help@rapidstart.example", ["support"]),
@@ -373,31 +371,6 @@ public sealed class AuthorizationMatrixTests(LocalHostFixture host, ITestOutputH
         }
 
         return string.Join("; ", parts);
-    }
-
-    // ---------------------------------------------------------------- tokens
-
-    private static string Forge(string issuer, string audience, DateTime expires, byte[]? key = null)
-    {
-        var issued = expires.AddHours(-1);
-        return new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
-        {
-            Issuer = issuer,
-            Audience = audience,
-            IssuedAt = issued,
-            NotBefore = issued,
-            Expires = expires,
-            Claims = new Dictionary<string, object> { ["sub"] = "agent@p-1001.example", ["roles"] = new[] { "partner" }, ["partner_id"] = "P-1001" },
-            SigningCredentials = new SigningCredentials(new SymmetricSecurityKey(key ?? LocalHostFixture.SigningKey), SecurityAlgorithms.HmacSha256),
-        });
-    }
-
-    /// <summary>A token with <c>alg: none</c> and no signature, otherwise exactly what partner A's would say.</summary>
-    private static string Unsigned()
-    {
-        static string Part(object value) => Base64UrlEncoder.Encode(JsonSerializer.Serialize(value));
-        var exp = DateTimeOffset.UtcNow.AddMinutes(10).ToUnixTimeSeconds();
-        return $"{Part(new { alg = "none", typ = "JWT" })}.{Part(new { sub = "agent@p-1001.example", roles = new[] { "partner" }, partner_id = "P-1001", iss = DevIssuer, aud = Audience, exp })}.";
     }
 
     // ---------------------------------------------------------------- the table
@@ -485,16 +458,7 @@ public sealed class AuthorizationMatrixWithoutDevelopmentIssuerTests(NoDevelopme
             HttpStatusCode.NotFound);
 
         var issued = DateTime.UtcNow.AddMinutes(-1);
-        var token = new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
-        {
-            Issuer = "https://rapidstart.local/dev-issuer",
-            Audience = "api://rapidstart",
-            IssuedAt = issued,
-            NotBefore = issued,
-            Expires = issued.AddMinutes(30),
-            Claims = new Dictionary<string, object> { ["sub"] = "agent@p-1001.example", ["roles"] = new[] { "partner" }, ["partner_id"] = "P-1001" },
-            SigningCredentials = new SigningCredentials(new SymmetricSecurityKey(LocalHostFixture.SigningKey), SecurityAlgorithms.HmacSha256),
-        });
+        var token = DevTokens.Forge("https://rapidstart.local/dev-issuer", "api://rapidstart", expires: issued.AddMinutes(30), issuedAt: issued);
         using var request = new HttpRequestMessage(HttpMethod.Get, "/api/customers");
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
         await HttpAssert.ProblemAsync(await host.Http.SendAsync(request), HttpStatusCode.Unauthorized);

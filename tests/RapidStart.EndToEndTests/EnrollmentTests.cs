@@ -3,8 +3,6 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
-using Microsoft.IdentityModel.JsonWebTokens;
-using Microsoft.IdentityModel.Tokens;
 
 namespace RapidStart.EndToEndTests;
 
@@ -188,11 +186,11 @@ public sealed class EnrollmentTests(LocalHostFixture host) : IClassFixture<Local
         foreach (var token in new[]
         {
             "garbage",
-            Forge(issuer: "https://rapidstart.local/dev-issuer", audience: "api://rapidstart", expires: DateTime.UtcNow.AddMinutes(-10)),
-            Forge(issuer: "https://evil.example", audience: "api://rapidstart", expires: DateTime.UtcNow.AddMinutes(10)),
-            Forge(issuer: "https://rapidstart.local/dev-issuer", audience: "api://other", expires: DateTime.UtcNow.AddMinutes(10)),
-            Forge(issuer: "https://rapidstart.local/dev-issuer", audience: "api://rapidstart", expires: DateTime.UtcNow.AddMinutes(10), key: new byte[32]),
-            Unsigned(),
+            DevTokens.Forge(issuer: "https://rapidstart.local/dev-issuer", audience: "api://rapidstart", expires: DateTime.UtcNow.AddMinutes(-10)),
+            DevTokens.Forge(issuer: "https://evil.example", audience: "api://rapidstart", expires: DateTime.UtcNow.AddMinutes(10)),
+            DevTokens.Forge(issuer: "https://rapidstart.local/dev-issuer", audience: "api://other", expires: DateTime.UtcNow.AddMinutes(10)),
+            DevTokens.Forge(issuer: "https://rapidstart.local/dev-issuer", audience: "api://rapidstart", expires: DateTime.UtcNow.AddMinutes(10), key: new byte[32]),
+            DevTokens.Unsigned(),
         })
         {
             using var request = new HttpRequestMessage(HttpMethod.Get, "/api/customers");
@@ -204,7 +202,7 @@ public sealed class EnrollmentTests(LocalHostFixture host) : IClassFixture<Local
 
         using var valid = new HttpRequestMessage(HttpMethod.Get, "/api/customers");
         valid.Headers.Authorization = new AuthenticationHeaderValue("Bearer",
-            Forge(issuer: "https://rapidstart.local/dev-issuer", audience: "api://rapidstart", expires: DateTime.UtcNow.AddMinutes(10)));
+            DevTokens.Forge(issuer: "https://rapidstart.local/dev-issuer", audience: "api://rapidstart", expires: DateTime.UtcNow.AddMinutes(10)));
         await HttpAssert.JsonAsync(await host.Http.SendAsync(valid), HttpStatusCode.OK);
     }
 
@@ -290,27 +288,5 @@ public sealed class EnrollmentTests(LocalHostFixture host) : IClassFixture<Local
     {
         await HttpAssert.ProblemAsync(await host.Http.PostAsJsonAsync("/api/dev/token", new { roles = new[] { "partner" } }), HttpStatusCode.BadRequest);
         await HttpAssert.ProblemAsync(await host.Http.PostAsJsonAsync("/api/dev/token", new { sub = "x@y.example", roles = new[] { "admin" } }), HttpStatusCode.BadRequest);
-    }
-
-    private static string Forge(string issuer, string audience, DateTime expires, byte[]? key = null)
-    {
-        var now = expires.AddHours(-1);
-        return new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
-        {
-            Issuer = issuer,
-            Audience = audience,
-            IssuedAt = now,
-            NotBefore = now,
-            Expires = expires,
-            Claims = new Dictionary<string, object> { ["sub"] = "agent@p-1001.example", ["roles"] = new[] { "partner" }, ["partner_id"] = "P-1001" },
-            SigningCredentials = new SigningCredentials(new SymmetricSecurityKey(key ?? LocalHostFixture.SigningKey), SecurityAlgorithms.HmacSha256),
-        });
-    }
-
-    private static string Unsigned()
-    {
-        static string Part(object value) => Base64UrlEncoder.Encode(JsonSerializer.Serialize(value));
-        var exp = DateTimeOffset.UtcNow.AddMinutes(10).ToUnixTimeSeconds();
-        return $"{Part(new { alg = "none", typ = "JWT" })}.{Part(new { sub = "agent@p-1001.example", roles = new[] { "partner" }, partner_id = "P-1001", iss = "https://rapidstart.local/dev-issuer", aud = "api://rapidstart", exp })}.";
     }
 }

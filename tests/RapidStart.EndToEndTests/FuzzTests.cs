@@ -61,6 +61,10 @@ public sealed partial class FuzzTests(LocalHostFixture host, ITestOutputHelper o
     [Fact]
     public async Task Random_and_mutated_bodies_on_every_write_route_never_fail_the_server_nor_leave_anything_behind()
     {
+        // FsCheck's parallel runner blocks a thread per case in flight, in the same process as the
+        // host; on two cores the pool then grows too slowly for the host to keep reading request bodies.
+        ThreadPool.GetMinThreads(out var workers, out var completionPorts);
+        ThreadPool.SetMinThreads(Math.Max(workers, 64), Math.Max(completionPorts, 64));
         var world = await BuildWorldAsync();
         var targets = world.Targets;
         var before = await CountAsync(world);

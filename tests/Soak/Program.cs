@@ -12,13 +12,10 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
-using System.Net.Http.Headers;
 using System.Net.Http.Json;
-using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
-using Microsoft.AspNetCore.Builder;
-using RapidStart.LocalHost;
+using RapidStart.Testing;
 
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
 CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
@@ -30,17 +27,34 @@ Console.CancelKeyPress += (_, e) =>
     stop.Cancel();
 };
 
-await using var storage = await Storage.StartAsync();
-var host = await SoakHost.StartAsync(storage.ConnectionString);
+await using var storage = await AzuriteServer.SharedOrInMemoryAsync();
+var startUp = Stopwatch.StartNew();
+var host = await InProcessLocalHost.StartAsync(
+    storage.ConnectionString,
+    "soak",
+    new Dictionary<string, string?>
+    {
+        ["Logging:LogLevel:Default"] = "Warning",
+        ["Logging:Console:LogToStandardErrorThreshold"] = "Trace",
+    },
+    healthTimeout: TimeSpan.FromSeconds(120));
 Console.WriteLine($"# RapidStart soak: {options.Minutes} min at {options.Rate} req/s, report every {options.ReportSeconds} s");
 Console.WriteLine($"storage: {storage.Description}; host {host.BaseUrl} in this process (pid {Environment.ProcessId}); " +
-                  $".NET {Environment.Version}, {Environment.ProcessorCount} CPUs, server GC {System.Runtime.GCSettings.IsServerGC}, started in {host.StartUp.TotalSeconds:F1} s");
+                  $".NET {Environment.Version}, {Environment.ProcessorCount} CPUs, server GC {System.Runtime.GCSettings.IsServerGC}, started in {startUp.Elapsed.TotalSeconds:F1} s");
 
 var load = new Load(host, options, storage.Process);
 var report = await load.RunAsync(stop.Token);
 Console.WriteLine();
 Console.WriteLine(report);
 await host.DisposeAsync();
+try
+{
+    Directory.Delete(host.MailDirectory, recursive: true);
+}
+catch (IOException)
+{
+}
+
 return 0;
 
 internal sealed record SoakOptions(double Minutes, double Rate, int ReportSeconds)
@@ -72,199 +86,6 @@ internal sealed record SoakOptions(double Minutes, double Rate, int ReportSecond
     }
 }
 
-/// <summary>RAPIDSTART_TEST_STORAGE, or a private in-memory Azurite with blob, queue and table (Durable needs all three).</summary>
-internal sealed class Storage : IAsyncDisposable
-{
-    private const string AccountKey = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
-
-    private Storage(string connectionString, string description, Process? process)
-    {
-        ConnectionString = connectionString;
-        Description = description;
-        Process = process;
-    }
-
-    public string ConnectionString { get; }
-
-    public string Description { get; }
-
-    public Process? Process { get; }
-
-    public static async Task<Storage> StartAsync()
-    {
-        if (Environment.GetEnvironmentVariable("RAPIDSTART_TEST_STORAGE") is { Length: > 0 } configured)
-        {
-            return new Storage(configured, "Azurite from RAPIDSTART_TEST_STORAGE", null);
-        }
-
-        var azurite = FindAzurite();
-        var (blob, queue, table) = (FreePort(), FreePort(), FreePort());
-        var start = new ProcessStartInfo(azurite) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = Path.GetTempPath() };
-        foreach (var argument in new[]
-        {
-            "--silent", "--disableTelemetry", "--skipApiVersionCheck", "--loose", "--inMemoryPersistence",
-            "--blobHost", "127.0.0.1", "--blobPort", $"{blob}", "--queueHost", "127.0.0.1", "--queuePort", $"{queue}",
-            "--tableHost", "127.0.0.1", "--tablePort", $"{table}",
-        })
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        var process = Process.Start(start)!;
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        foreach (var port in new[] { blob, queue, table })
-        {
-            await WaitForPortAsync(port);
-        }
-
-        return new Storage(
-            $"DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey={AccountKey};" +
-            $"BlobEndpoint=http://127.0.0.1:{blob}/devstoreaccount1;QueueEndpoint=http://127.0.0.1:{queue}/devstoreaccount1;TableEndpoint=http://127.0.0.1:{table}/devstoreaccount1",
-            $"private in-memory Azurite (pid {process.Id})",
-            process);
-    }
-
-    public static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
-    public ValueTask DisposeAsync()
-    {
-        if (Process is { HasExited: false })
-        {
-            Process.Kill(entireProcessTree: true);
-            Process.WaitForExit(5000);
-        }
-
-        Process?.Dispose();
-        return ValueTask.CompletedTask;
-    }
-
-    private static string FindAzurite()
-    {
-        foreach (var start in new[] { AppContext.BaseDirectory, Directory.GetCurrentDirectory() })
-        {
-            for (var directory = new DirectoryInfo(start); directory is not null; directory = directory.Parent)
-            {
-                var bin = Path.Combine(directory.FullName, "node_modules", ".bin", "azurite");
-                if (File.Exists(bin))
-                {
-                    return bin;
-                }
-            }
-        }
-
-        throw new InvalidOperationException("Azurite is not installed: run npm ci at the repository root, or set RAPIDSTART_TEST_STORAGE.");
-    }
-
-    private static async Task WaitForPortAsync(int port)
-    {
-        for (var attempt = 0; attempt < 150; attempt++)
-        {
-            try
-            {
-                using var client = new TcpClient();
-                await client.ConnectAsync(IPAddress.Loopback, port);
-                return;
-            }
-            catch (SocketException)
-            {
-                await Task.Delay(100);
-            }
-        }
-
-        throw new TimeoutException($"Azurite did not listen on port {port}.");
-    }
-}
-
-/// <summary>The local host in-process, as LocalHostFixture runs it, with tables, task hub and mail folder of its own.</summary>
-internal sealed class SoakHost : IAsyncDisposable
-{
-    private readonly WebApplication _app;
-
-    private SoakHost(WebApplication app, string baseUrl, string mailDirectory, TimeSpan startUp)
-    {
-        _app = app;
-        BaseUrl = baseUrl;
-        MailDirectory = mailDirectory;
-        StartUp = startUp;
-    }
-
-    public string BaseUrl { get; }
-
-    public string MailDirectory { get; }
-
-    public TimeSpan StartUp { get; }
-
-    public static async Task<SoakHost> StartAsync(string connectionString)
-    {
-        var clock = Stopwatch.StartNew();
-        var unique = Guid.NewGuid().ToString("N")[..10];
-        var baseUrl = $"http://127.0.0.1:{Storage.FreePort()}";
-        var mail = Path.Combine(Path.GetTempPath(), "rapidstart-soak-mail-" + unique[..8]);
-        var app = LocalHostApp.Build(["--environment", "Development"], new Dictionary<string, string?>
-        {
-            ["RapidStart:LocalHost:Url"] = baseUrl,
-            ["RapidStart:LocalHost:SidecarPort"] = Storage.FreePort().ToString(CultureInfo.InvariantCulture),
-            ["RapidStart:LocalHost:TaskHubName"] = "soak" + unique,
-            ["RapidStart:LocalHost:RunTimers"] = "false",
-            ["RapidStart:Storage:ConnectionString"] = connectionString,
-            ["RapidStart:Storage:TableName"] = "soak" + unique,
-            ["RapidStart:Storage:VoiceTableName"] = "soakvoice" + unique,
-            ["RapidStart:Email:PickupDirectory"] = mail,
-            ["RapidStart:Auth:DevelopmentIssuerEnabled"] = "true",
-            ["RapidStart:Lifecycle:PublicBaseUrl"] = baseUrl + "/",
-            ["RapidStart:Telemetry:Console"] = "false",
-            ["Logging:LogLevel:Default"] = "Warning",
-            ["Logging:Console:LogToStandardErrorThreshold"] = "Trace",
-        });
-        await app.StartAsync();
-        using var probe = new HttpClient { BaseAddress = new Uri(baseUrl) };
-        var deadline = DateTime.UtcNow.AddSeconds(120);
-        while (!(await probe.GetAsync("/api/health")).IsSuccessStatusCode)
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException("The local host did not become healthy within 120 s.");
-            }
-
-            await Task.Delay(250);
-        }
-
-        return new SoakHost(app, baseUrl, mail, clock.Elapsed);
-    }
-
-    public async Task<HttpClient> ClientAsync(HttpMessageHandler handler, string subject, string[] roles, string? partnerId)
-    {
-        using var anonymous = new HttpClient { BaseAddress = new Uri(BaseUrl) };
-        var response = await anonymous.PostAsJsonAsync("/api/dev/token", new { sub = subject, roles, partnerId });
-        response.EnsureSuccessStatusCode();
-        var token = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("token").GetString()!;
-        var client = new HttpClient(handler, disposeHandler: false) { BaseAddress = new Uri(BaseUrl), Timeout = TimeSpan.FromSeconds(30) };
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
-        return client;
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        await _app.StopAsync();
-        await _app.DisposeAsync();
-        try
-        {
-            Directory.Delete(MailDirectory, recursive: true);
-        }
-        catch (IOException)
-        {
-        }
-    }
-}
-
 internal sealed record Sample(string Operation, int Status, bool Ok, double Milliseconds);
 
 internal sealed record Interval(
@@ -272,7 +93,7 @@ internal sealed record Interval(
     double WorkingSetMb, double ManagedHeapMb, double HeapAfterGcMb, int Gen2, double AzuriteMb);
 
 /// <summary>The open-loop load: a request every 1/rate seconds whatever the answers take, from a fixed mix.</summary>
-internal sealed class Load(SoakHost host, SoakOptions options, Process? azurite)
+internal sealed class Load(InProcessLocalHost host, SoakOptions options, Process? azurite)
 {
     private const int MaxInFlight = 400;
     private readonly ConcurrentQueue<Sample> _samples = new();
@@ -292,8 +113,8 @@ internal sealed class Load(SoakHost host, SoakOptions options, Process? azurite)
         using var handler = new SocketsHttpHandler { MaxConnectionsPerServer = 256, PooledConnectionLifetime = TimeSpan.FromMinutes(5) };
         var partners = new[]
         {
-            await host.ClientAsync(handler, "soak@p-1001.example", ["partner"], "P-1001"),
-            await host.ClientAsync(handler, "soak@p-2002.example", ["partner"], "P-2002"),
+            DevTokens.Client(host.BaseUrl, await host.TokenAsync("soak@p-1001.example", ["partner"], "P-1001"), handler, TimeSpan.FromSeconds(30)),
+            DevTokens.Client(host.BaseUrl, await host.TokenAsync("soak@p-2002.example", ["partner"], "P-2002"), handler, TimeSpan.FromSeconds(30)),
         };
 
         var duration = TimeSpan.FromMinutes(options.Minutes);

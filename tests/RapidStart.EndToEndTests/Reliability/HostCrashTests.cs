@@ -12,11 +12,11 @@ namespace RapidStart.EndToEndTests.Reliability;
 /// <summary>Storage for the host processes of <see cref="HostCrashTests"/>: the shared Azurite, or a private one.</summary>
 public sealed class HostCrashStorage : IAsyncLifetime
 {
-    private AzuriteProcess? _azurite;
+    private AzuriteServer? _azurite;
 
     public string ConnectionString => _azurite!.ConnectionString;
 
-    public async Task InitializeAsync() => _azurite = await AzuriteProcess.StartAsync();
+    public async Task InitializeAsync() => _azurite = await AzuriteServer.SharedOrInMemoryAsync();
 
     public async Task DisposeAsync()
     {

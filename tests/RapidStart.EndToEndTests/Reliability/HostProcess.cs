@@ -1,7 +1,4 @@
 using System.Diagnostics;
-using System.Net.Http.Headers;
-using System.Net.Http.Json;
-using System.Text.Json;
 
 namespace RapidStart.EndToEndTests.Reliability;
 
@@ -92,18 +89,11 @@ public sealed class HostProcess : IAsyncDisposable
     /// <summary>Waits until health answers 200: storage answers and the Durable engine has run an orchestration.</summary>
     public Task WaitUntilHealthyAsync(TimeSpan timeout) => WaitAsync(timeout, healthy: true);
 
-    public async Task<HttpClient> ClientAsAsync(string subject, string[]? roles = null, string? partnerId = null)
-    {
-        var response = await Http.PostAsJsonAsync("/api/dev/token", new { sub = subject, roles = roles ?? [], partnerId });
-        response.EnsureSuccessStatusCode();
-        var token = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("token").GetString()!;
-        var client = new HttpClient { BaseAddress = new Uri(BaseUrl), Timeout = TimeSpan.FromSeconds(30) };
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
-        return client;
-    }
+    public async Task<HttpClient> ClientAsAsync(string subject, string[]? roles = null, string? partnerId = null) =>
+        DevTokens.Client(BaseUrl, await DevTokens.IssueAsync(Http, subject, roles, partnerId), timeout: TimeSpan.FromSeconds(30));
 
     public Task<HttpClient> PartnerAsync(string partnerId = "P-1001") =>
-        ClientAsAsync($"agent@{partnerId.ToLowerInvariant()}.example", ["partner"], partnerId);
+        ClientAsAsync(DevTokens.PartnerSubject(partnerId), ["partner"], partnerId);
 
     public async ValueTask DisposeAsync()
     {
@@ -174,29 +164,16 @@ public sealed class HostProcessSettings
 {
     public HostProcessSettings(string storageConnectionString)
     {
-        var unique = Guid.NewGuid().ToString("N")[..10];
-        Url = $"http://127.0.0.1:{AzuriteProcess.FreePort()}";
+        var unique = LocalHostSettings.NewUnique();
+        Url = $"http://127.0.0.1:{LoopbackPorts.Free()}";
         MailDirectory = Path.Combine(Path.GetTempPath(), "rapidstart-rel-proc-mail-" + unique[..8]);
         LogPath = Path.Combine(Path.GetTempPath(), $"rapidstart-rel-host-{unique[..8]}.log");
-        Values = new Dictionary<string, string>
-        {
-            ["ASPNETCORE_ENVIRONMENT"] = "Development",
-            ["DOTNET_ENVIRONMENT"] = "Development",
-            ["RapidStart__LocalHost__Url"] = Url,
-            ["RapidStart__LocalHost__SidecarPort"] = AzuriteProcess.FreePort().ToString(),
-            ["RapidStart__LocalHost__TaskHubName"] = "relproc" + unique,
-            ["RapidStart__LocalHost__RunTimers"] = "false",
-            ["RapidStart__Storage__ConnectionString"] = storageConnectionString,
-            ["RapidStart__Storage__TableName"] = "relproc" + unique,
-            ["RapidStart__Storage__VoiceTableName"] = "relprocvoice" + unique,
-            ["RapidStart__Email__Provider"] = "PickupDirectory",
-            ["RapidStart__Email__PickupDirectory"] = MailDirectory,
-            ["RapidStart__Auth__DevelopmentIssuerEnabled"] = "true",
-            ["RapidStart__Auth__DevelopmentSigningKey"] = Convert.ToBase64String(LocalHostFixture.SigningKey),
-            ["RapidStart__Telemetry__Console"] = "false",
-            ["RapidStart__Lifecycle__PublicBaseUrl"] = Url + "/",
-            ["Logging__LogLevel__Default"] = "Information",
-        };
+        Values = LocalHostSettings.AsEnvironment(
+            LocalHostSettings.Isolated(storageConnectionString, "relproc", unique, Url, LoopbackPorts.Free(), MailDirectory));
+        Values["ASPNETCORE_ENVIRONMENT"] = "Development";
+        Values["DOTNET_ENVIRONMENT"] = "Development";
+        Values["RapidStart__Email__Provider"] = "PickupDirectory";
+        Values["Logging__LogLevel__Default"] = "Information";
     }
 
     public string Url { get; }

@@ -86,23 +86,13 @@ public static class ReliabilityApi
 
     public static async Task<T> EventuallyAsync<T>(Func<Task<T>> probe, Func<T, bool> done, TimeSpan timeout, string what, int pollMilliseconds = 250)
     {
-        var deadline = DateTime.UtcNow + timeout;
-        T last;
-        while (true)
+        var (reached, last) = await Polling.UntilAsync(probe, done, timeout, TimeSpan.FromMilliseconds(pollMilliseconds));
+        if (!reached)
         {
-            last = await probe();
-            if (done(last))
-            {
-                return last;
-            }
-
-            if (DateTime.UtcNow > deadline)
-            {
-                Assert.Fail($"{what} did not happen within {timeout.TotalSeconds} s; last seen: {Describe(last)}");
-            }
-
-            await Task.Delay(pollMilliseconds);
+            Assert.Fail($"{what} did not happen within {timeout.TotalSeconds} s; last seen: {Describe(last)}");
         }
+
+        return last;
     }
 
     private static string Describe<T>(T value) => value switch

@@ -1,13 +1,11 @@
 using System.Diagnostics;
 using System.Net;
-using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
-using Microsoft.AspNetCore.Builder;
 using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.DependencyInjection;
 using RapidStart.IntegrationTests.Infrastructure;
-using RapidStart.LocalHost;
+using RapidStart.Testing;
 using Xunit.Abstractions;
 
 namespace RapidStart.IntegrationTests.Orchestration;
@@ -62,15 +60,19 @@ public sealed class LocalHostRestartTests(ITestOutputHelper output)
             shared[key] = value;
         }
 
+        // One local host on fresh loopback ports over the shared names, started and healthy.
+        Task<InProcessLocalHost> StartHostAsync() =>
+            InProcessLocalHost.StartAsync(storage, "restart", shared, healthTimeout: TimeSpan.FromSeconds(60), log: output.WriteLine);
+
         var clock = Stopwatch.StartNew();
 
         string customerId;
         string instanceId;
         DateTimeOffset trialEndsAt;
-        await using (var first = await RunningHost.StartAsync(shared, output))
+        await using (var first = await StartHostAsync())
         {
             output.WriteLine($"{clock.Elapsed.TotalSeconds:0.0} s: first host healthy");
-            using var partner = await first.PartnerAsync();
+            using var partner = await first.PartnerAsync(PartnerId);
             var created = await partner.PostAsJsonAsync("/api/customers", new
             {
                 kind = "prospect",
@@ -88,7 +90,7 @@ public sealed class LocalHostRestartTests(ITestOutputHelper output)
 
             // The instance has started and sits on its durable timer when the host goes down.
             instanceId = $"lifecycle:{customerId}:rapidstart";
-            var client = first.App.Services.GetRequiredService<DurableTaskClient>();
+            var client = first.Services.GetRequiredService<DurableTaskClient>();
             await Eventually.UntilAsync(
                 () => client.GetInstanceAsync(instanceId),
                 i => i?.RuntimeStatus == OrchestrationRuntimeStatus.Running,
@@ -104,9 +106,9 @@ public sealed class LocalHostRestartTests(ITestOutputHelper output)
             Assert.True(DateTimeOffset.UtcNow < trialEndsAt, "the first host took so long to stop that the deadline passed while it was going down");
         }
 
-        await using var second = await RunningHost.StartAsync(shared, output);
+        await using var second = await StartHostAsync();
         output.WriteLine($"{clock.Elapsed.TotalSeconds:0.0} s: second host healthy");
-        using var partnerAgain = await second.PartnerAsync();
+        using var partnerAgain = await second.PartnerAsync(PartnerId);
         var inactive = await Eventually.UntilAsync(
             async () => await partnerAgain.GetFromJsonAsync<JsonElement>($"/api/customers/{customerId}/services/rapidstart"),
             s => s.GetProperty("status").GetString() == "Inactive",
@@ -122,7 +124,7 @@ public sealed class LocalHostRestartTests(ITestOutputHelper output)
         Assert.Equal("system:orchestration", last.GetProperty("actor").GetString());
         Assert.Contains(OrchestrationHarness.ReadMail(mailDirectory), m => m.Subject.EndsWith(" is inactive", StringComparison.Ordinal));
 
-        var client2 = second.App.Services.GetRequiredService<DurableTaskClient>();
+        var client2 = second.Services.GetRequiredService<DurableTaskClient>();
         var instance = await client2.GetInstanceAsync(instanceId);
         Assert.Equal(OrchestrationRuntimeStatus.Running, instance!.RuntimeStatus); // now waiting on the end of retention
 
@@ -150,81 +152,5 @@ public sealed class LocalHostRestartTests(ITestOutputHelper output)
         }
 
         return configured!;
-    }
-
-    /// <summary>One local host on fresh loopback ports, started and healthy.</summary>
-    private sealed class RunningHost : IAsyncDisposable
-    {
-        private RunningHost(WebApplication app, string baseUrl)
-        {
-            App = app;
-            BaseUrl = baseUrl;
-            Http = new HttpClient { BaseAddress = new Uri(baseUrl) };
-        }
-
-        public WebApplication App { get; }
-
-        public string BaseUrl { get; }
-
-        public HttpClient Http { get; }
-
-        public static async Task<RunningHost> StartAsync(IDictionary<string, string?> shared, ITestOutputHelper output)
-        {
-            var baseUrl = $"http://127.0.0.1:{OrchestrationHarness.FreeLoopbackPort()}";
-            var settings = new Dictionary<string, string?>(shared)
-            {
-                ["RapidStart:LocalHost:Url"] = baseUrl,
-                ["RapidStart:LocalHost:SidecarPort"] = OrchestrationHarness.FreeLoopbackPort().ToString(System.Globalization.CultureInfo.InvariantCulture),
-                ["RapidStart:Lifecycle:PublicBaseUrl"] = baseUrl + "/",
-            };
-            var app = LocalHostApp.Build(["--environment", "Development"], settings);
-            await app.StartAsync();
-            var host = new RunningHost(app, baseUrl);
-            try
-            {
-                await Eventually.UntilAsync(
-                    async () =>
-                    {
-                        try
-                        {
-                            using var response = await host.Http.GetAsync("/api/health");
-                            return response.StatusCode == HttpStatusCode.OK
-                                && (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("status").GetString() == "ok";
-                        }
-                        catch (HttpRequestException e)
-                        {
-                            output.WriteLine($"health: {e.Message}");
-                            return false;
-                        }
-                    },
-                    ok => ok,
-                    TimeSpan.FromSeconds(60),
-                    $"the local host at {baseUrl} to be healthy");
-            }
-            catch
-            {
-                await host.DisposeAsync();
-                throw;
-            }
-
-            return host;
-        }
-
-        public async Task<HttpClient> PartnerAsync()
-        {
-            var response = await Http.PostAsJsonAsync("/api/dev/token", new { sub = "agent@p-1001.example", roles = new[] { "partner" }, partnerId = PartnerId });
-            response.EnsureSuccessStatusCode();
-            var token = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("token").GetString();
-            var client = new HttpClient { BaseAddress = new Uri(BaseUrl) };
-            client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
-            return client;
-        }
-
-        public async ValueTask DisposeAsync()
-        {
-            Http.Dispose();
-            await App.StopAsync();
-            await App.DisposeAsync();
-        }
     }
 }

@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using System.Text.RegularExpressions;
 using Azure.Data.Tables;
 using Microsoft.DurableTask.Client;
@@ -20,6 +18,7 @@ using RapidStart.Functions.Lifecycle;
 using RapidStart.Infrastructure.Storage;
 using RapidStart.IntegrationTests.Infrastructure;
 using RapidStart.LocalHost;
+using RapidStart.Testing;
 using Xunit.Abstractions;
 
 namespace RapidStart.IntegrationTests.Orchestration;
@@ -123,7 +122,7 @@ internal sealed class OrchestrationHarness : IAsyncDisposable
             registry => DurableSidecar.RegisterFunctions(registry, typeof(ActivationLifecycle).Assembly),
             new DurableTaskTestHostOptions
             {
-                Port = FreeLoopbackPort(),
+                Port = LoopbackPorts.Free(),
                 LoggerFactory = loggerFactory,
                 ConfigureServices = services =>
                 {
@@ -175,13 +174,6 @@ internal sealed class OrchestrationHarness : IAsyncDisposable
         {
             // A temp folder left behind is harmless.
         }
-    }
-
-    public static int FreeLoopbackPort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     // ---- customers and subscriptions ----
@@ -309,25 +301,12 @@ internal static class Eventually
     /// <summary>Polls until <paramref name="done"/> holds; fails with the last value seen when time runs out.</summary>
     public static async Task<T> UntilAsync<T>(Func<Task<T>> probe, Func<T, bool> done, TimeSpan timeout, string what)
     {
-        var deadline = DateTime.UtcNow + timeout;
-        T last;
-        while (true)
+        var (reached, last) = await Polling.UntilAsync(probe, done, timeout, Poll);
+        if (!reached)
         {
-            last = await probe();
-            if (done(last))
-            {
-                return last;
-            }
-
-            if (DateTime.UtcNow > deadline)
-            {
-                break;
-            }
-
-            await Task.Delay(Poll);
+            Assert.Fail($"Timed out after {timeout.TotalSeconds:0} s waiting for {what}; last seen: {Describe(last)}");
         }
 
-        Assert.Fail($"Timed out after {timeout.TotalSeconds:0} s waiting for {what}; last seen: {Describe(last)}");
         return last;
     }
 

@@ -313,10 +313,7 @@ public sealed class TableCustomerStoreTests(AzuriteFixture azurite)
     public async Task Ping_throws_while_storage_does_not_answer()
     {
         // Arrange: a port nothing listens on.
-        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
+        var port = RapidStart.Testing.LoopbackPorts.Free();
         var options = new StorageOptions { ConnectionString = AzuriteFixture.ConnectionStringFor(port) };
         var router = new TableRouter(Microsoft.Extensions.Options.Options.Create(options), Microsoft.Extensions.Logging.Abstractions.NullLogger<TableRouter>.Instance);
 
