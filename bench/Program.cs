@@ -70,7 +70,9 @@ Console.Out.Write(text);
 
 var results = Path.Combine(BenchDirectory(), "results");
 Directory.CreateDirectory(results);
-var file = Path.Combine(results, quick ? "latest-quick.md" : "latest.md");
+// A partial or quick run never replaces the full report.
+var partial = sections.Count < all.Length ? "-" + string.Join('-', sections) : "";
+var file = Path.Combine(results, $"latest{partial}{(quick ? "-quick" : "")}.md");
 await File.WriteAllTextAsync(file, text, CancellationToken.None);
 Progress.Step($"report written to {file}");
 return 0;
