@@ -158,18 +158,11 @@ public sealed class SubscriptionService(
 
         var customer = (await customerService.GetAsync(caller, customerId, cancellationToken)).Value;
         var administrator = overrideAdministrator ?? customer.Administrator!;
-        var first = true;
+        var read = ReaderForChange(customer, serviceId, ifMatch, cancellationToken);
         var sent = await OptimisticRetry.RunAsync(async () =>
         {
-            var current = await GetAsync(customer, serviceId, cancellationToken);
-            if (first)
-            {
-                OptimisticRetry.CheckIfMatch(ifMatch, current.ETag);
-                first = false;
-            }
-
+            var current = await read();
             var subscription = current.Value;
-            EnsureNotPurged(subscription);
             if (subscription.Status is not (SubscriptionStatus.Created or SubscriptionStatus.InvitationSent))
             {
                 throw ProblemException.Conflict($"Activation can be sent only while the service is Created or InvitationSent; it is {subscription.Status}.");
@@ -199,18 +192,11 @@ public sealed class SubscriptionService(
     public async Task RevokeActivationAsync(Caller caller, string customerId, string serviceId, string? ifMatch, ILifecycleSignals signals, CancellationToken cancellationToken)
     {
         var customer = (await customerService.GetAsync(caller, customerId, cancellationToken)).Value;
-        var first = true;
+        var read = ReaderForChange(customer, serviceId, ifMatch, cancellationToken);
         var revoked = await OptimisticRetry.RunAsync(async () =>
         {
-            var current = await GetAsync(customer, serviceId, cancellationToken);
-            if (first)
-            {
-                OptimisticRetry.CheckIfMatch(ifMatch, current.ETag);
-                first = false;
-            }
-
+            var current = await read();
             var subscription = current.Value;
-            EnsureNotPurged(subscription);
             if (subscription.Status != SubscriptionStatus.InvitationSent)
             {
                 throw ProblemException.Conflict($"There is no pending invitation to revoke; the service is {subscription.Status}.");
@@ -294,6 +280,27 @@ public sealed class SubscriptionService(
         await store.UpsertListingAsync(reactivated, cancellationToken);
         await signals.SignalAsync(reactivated, new LifecycleSignal(LifecycleSignalKind.Reactivated), cancellationToken);
         return reactivated;
+    }
+
+    /// <summary>
+    /// Reads the subscription for one attempt of a change. The caller's If-Match is checked on the
+    /// first read only: a later read follows a race this service lost and retries on its own.
+    /// </summary>
+    private Func<Task<Versioned<Subscription>>> ReaderForChange(Customer customer, string serviceId, string? ifMatch, CancellationToken cancellationToken)
+    {
+        var first = true;
+        return async () =>
+        {
+            var current = await GetAsync(customer, serviceId, cancellationToken);
+            if (first)
+            {
+                OptimisticRetry.CheckIfMatch(ifMatch, current.ETag);
+                first = false;
+            }
+
+            EnsureNotPurged(current.Value);
+            return current;
+        };
     }
 
     public static string Actor(Caller caller) =>

@@ -7,13 +7,8 @@ using RapidStart.Domain.Customers;
 namespace RapidStart.Infrastructure.Storage;
 
 /// <summary>A customer record as stored: PK <c>{region}|{customerId}</c>, RK <c>customer</c>.</summary>
-internal sealed class CustomerEntity : ITableEntity
+internal sealed class CustomerEntity : StoredEntity
 {
-    [JsonIgnore] public string PartitionKey { get; set; } = "";
-    [JsonIgnore] public string RowKey { get; set; } = "";
-    [JsonIgnore] public DateTimeOffset? Timestamp { get; set; }
-    [JsonIgnore] public ETag ETag { get; set; }
-
     public string CustomerId { get; set; } = "";
     public string PartnerId { get; set; } = "";
     public string Kind { get; set; } = "";
@@ -32,25 +27,15 @@ internal sealed class CustomerEntity : ITableEntity
 /// <c>{customerId}</c>. A copy (JSON of the customer entity) so a page is one partition query,
 /// never a point read per customer.
 /// </summary>
-internal sealed class CustomerListingEntity : ITableEntity
+internal sealed class CustomerListingEntity : StoredEntity
 {
-    public string PartitionKey { get; set; } = "";
-    public string RowKey { get; set; } = "";
-    public DateTimeOffset? Timestamp { get; set; }
-    public ETag ETag { get; set; }
-
     public string CustomerId { get; set; } = "";
     public string CustomerJson { get; set; } = "";
 }
 
 /// <summary>Who holds a VOICE number: PK <c>{region}|voiceclaim|{accountNumber}</c>, RK <c>claim</c>.</summary>
-internal sealed class VoiceClaimEntity : ITableEntity
+internal sealed class VoiceClaimEntity : StoredEntity
 {
-    public string PartitionKey { get; set; } = "";
-    public string RowKey { get; set; } = "";
-    public DateTimeOffset? Timestamp { get; set; }
-    public ETag ETag { get; set; }
-
     public string AccountNumber { get; set; } = "";
     public string CustomerId { get; set; } = "";
     public DateTimeOffset ClaimedAt { get; set; }

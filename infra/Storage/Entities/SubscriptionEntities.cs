@@ -9,13 +9,8 @@ using RapidStart.Domain.Subscriptions;
 namespace RapidStart.Infrastructure.Storage;
 
 /// <summary>A subscription as stored: PK <c>{region}|{customerId}</c>, RK <c>subscription|{serviceId}</c>.</summary>
-internal sealed class SubscriptionEntity : ITableEntity
+internal sealed class SubscriptionEntity : StoredEntity
 {
-    [JsonIgnore] public string PartitionKey { get; set; } = "";
-    [JsonIgnore] public string RowKey { get; set; } = "";
-    [JsonIgnore] public DateTimeOffset? Timestamp { get; set; }
-    [JsonIgnore] public ETag ETag { get; set; }
-
     public string CustomerId { get; set; } = "";
     public string PartnerId { get; set; } = "";
     public string ServiceId { get; set; } = "";
@@ -36,13 +31,8 @@ internal sealed class SubscriptionEntity : ITableEntity
 }
 
 /// <summary>One audit line: PK of its subscription, RK <c>audit|{serviceId}|{n:D6}</c> so a prefix query reads oldest first.</summary>
-internal sealed class AuditEntity : ITableEntity
+internal sealed class AuditEntity : StoredEntity
 {
-    public string PartitionKey { get; set; } = "";
-    public string RowKey { get; set; } = "";
-    public DateTimeOffset? Timestamp { get; set; }
-    public ETag ETag { get; set; }
-
     public string ServiceId { get; set; } = "";
     public int Sequence { get; set; }
     public DateTimeOffset At { get; set; }
@@ -56,13 +46,8 @@ internal sealed class AuditEntity : ITableEntity
 /// An activation link's record: PK of its subscription, RK <c>token|{hash}</c>. Carries its service,
 /// so purging one subscription leaves the tokens of another in the same partition alone.
 /// </summary>
-internal sealed class ActivationTokenEntity : ITableEntity
+internal sealed class ActivationTokenEntity : StoredEntity
 {
-    public string PartitionKey { get; set; } = "";
-    public string RowKey { get; set; } = "";
-    public DateTimeOffset? Timestamp { get; set; }
-    public ETag ETag { get; set; }
-
     public string ServiceId { get; set; } = "";
     public string Hash { get; set; } = "";
     public int Sequence { get; set; }
@@ -73,13 +58,8 @@ internal sealed class ActivationTokenEntity : ITableEntity
 }
 
 /// <summary>A portal user: PK of the subscription, RK <c>user|{microsoftAccountId}</c> (one portal per customer).</summary>
-internal sealed class PortalUserEntity : ITableEntity
+internal sealed class PortalUserEntity : StoredEntity
 {
-    public string PartitionKey { get; set; } = "";
-    public string RowKey { get; set; } = "";
-    public DateTimeOffset? Timestamp { get; set; }
-    public ETag ETag { get; set; }
-
     public string MicrosoftAccountId { get; set; } = "";
     public string DisplayName { get; set; } = "";
     public string Role { get; set; } = "";
@@ -91,13 +71,8 @@ internal sealed class PortalUserEntity : ITableEntity
 /// <c>{customerId}|{serviceId}</c>. <see cref="Status"/> is a column of its own so the status filter
 /// runs in the service; the rest is a JSON copy of the subscription entity.
 /// </summary>
-internal sealed class ServiceListingEntity : ITableEntity
+internal sealed class ServiceListingEntity : StoredEntity
 {
-    public string PartitionKey { get; set; } = "";
-    public string RowKey { get; set; } = "";
-    public DateTimeOffset? Timestamp { get; set; }
-    public ETag ETag { get; set; }
-
     public string Status { get; set; } = "";
     public string SubscriptionJson { get; set; } = "";
 }
@@ -106,13 +81,8 @@ internal sealed class ServiceListingEntity : ITableEntity
 /// A hint for the sweep: PK <c>{region}|due|{yyyyMMdd}</c>, RK <c>{customerId}|{serviceId}|{ticks}</c>,
 /// so "what is due by now" is one range query over a few day partitions.
 /// </summary>
-internal sealed class DueItemEntity : ITableEntity
+internal sealed class DueItemEntity : StoredEntity
 {
-    public string PartitionKey { get; set; } = "";
-    public string RowKey { get; set; } = "";
-    public DateTimeOffset? Timestamp { get; set; }
-    public ETag ETag { get; set; }
-
     public string Region { get; set; } = "";
     public string CustomerId { get; set; } = "";
     public string ServiceId { get; set; } = "";

@@ -8,13 +8,8 @@ namespace RapidStart.Infrastructure.Storage;
 /// A VOICE account in the adapter's own table: PK = partner of record, RK = account number, so a
 /// partner's look-up is a point read in its own partition and can never see another partner's row.
 /// </summary>
-internal sealed class VoiceAccountEntity : ITableEntity
+internal sealed class VoiceAccountEntity : StoredEntity
 {
-    public string PartitionKey { get; set; } = "";
-    public string RowKey { get; set; } = "";
-    public DateTimeOffset? Timestamp { get; set; }
-    public ETag ETag { get; set; }
-
     public string AccountNumber { get; set; } = "";
     public string PartnerOfRecord { get; set; } = "";
     public string Name { get; set; } = "";
