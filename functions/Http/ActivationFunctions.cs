@@ -34,7 +34,7 @@ public sealed class ActivationFunctions(HttpApi api, ActivationService activatio
                 var page = ApiResult.Html(Problems.StatusOf(problem.Kind), ActivationPage.RenderRefusal(problem));
                 if (problem.RetryAfter is { } retryAfter)
                 {
-                    page.Headers["Retry-After"] = ((int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+                    page.WithRetryAfter(retryAfter);
                 }
 
                 return page;

@@ -26,6 +26,13 @@ public sealed class ApiResult(int status, object? body, string contentType = "ap
 
     public static ApiResult Html(int status, string html) => new(status, html, "text/html; charset=utf-8");
 
+    /// <summary>Sets Retry-After in whole seconds, rounded up so a client never retries early.</summary>
+    public ApiResult WithRetryAfter(TimeSpan retryAfter)
+    {
+        Headers["Retry-After"] = ((int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return this;
+    }
+
     public ApiResult WithETag(string etag)
     {
         Headers["ETag"] = etag;

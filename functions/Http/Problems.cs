@@ -33,7 +33,7 @@ public static class Problems
         var result = Create(status, problem.Title, problem.Message, request, problem.Errors);
         if (problem.RetryAfter is { } retryAfter)
         {
-            result.Headers["Retry-After"] = ((int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            result.WithRetryAfter(retryAfter);
         }
 
         return result;
