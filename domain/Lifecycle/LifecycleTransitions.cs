@@ -88,11 +88,22 @@ public sealed class LifecycleTransitions(
         });
     }
 
+    /// <summary>
+    /// Mails the reminder that the trial ends soon, unless that is no longer true: the subscription
+    /// became permanent or inactive, or the reminder runs so late (a busy or restarted host) that
+    /// the deadline already passed. A late reminder is dropped, never sent saying the trial "ends" in the past.
+    /// </summary>
     public async Task SendTrialReminderAsync(SubscriptionKey key, TimeSpan offset, CancellationToken cancellationToken)
     {
         var subscription = (await GetAsync(key, cancellationToken)).Value;
         if (subscription.IsPermanent || subscription.Status is SubscriptionStatus.Inactive or SubscriptionStatus.Purged)
         {
+            return;
+        }
+
+        if (subscription.TrialEndsAt is not { } deadline || clock.GetUtcNow() >= deadline)
+        {
+            logger.LogWarning("Trial reminder for {Subscription} dropped: its deadline {Deadline:O} has passed", key, subscription.TrialEndsAt);
             return;
         }
 

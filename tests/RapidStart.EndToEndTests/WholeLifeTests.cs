@@ -4,15 +4,18 @@ using System.Text.Json;
 
 namespace RapidStart.EndToEndTests;
 
-/// <summary>A local host whose lives last seconds: trial 12 s, retention 8 s, reminders 6 s and 3 s before the deadline.</summary>
+/// <summary>
+/// A local host whose lives last seconds: trial 14 s, retention 8 s, reminders 10 s and 5 s before the
+/// deadline (5 s of slack: a reminder the busy engine runs after the deadline is dropped, not sent).
+/// </summary>
 public sealed class ShortLifeHostFixture : LocalHostFixture
 {
     protected override IDictionary<string, string?> Settings => new Dictionary<string, string?>
     {
-        ["RapidStart:Lifecycle:TrialPeriod"] = "00:00:12",
+        ["RapidStart:Lifecycle:TrialPeriod"] = "00:00:14",
         ["RapidStart:Lifecycle:RetentionPeriod"] = "00:00:08",
-        ["RapidStart:Lifecycle:ReminderOffsets:0"] = "00:00:06",
-        ["RapidStart:Lifecycle:ReminderOffsets:1"] = "00:00:03",
+        ["RapidStart:Lifecycle:ReminderOffsets:0"] = "00:00:10",
+        ["RapidStart:Lifecycle:ReminderOffsets:1"] = "00:00:05",
     };
 }
 

@@ -20,13 +20,17 @@ public sealed class LifecycleOrchestrationTests(AzuriteFixture azurite, ITestOut
 {
     private static readonly CancellationToken None = CancellationToken.None;
 
-    /// <summary>Trial 6 s with reminders 4 s and 2 s before its end, so a whole trial takes seconds.</summary>
+    /// <summary>
+    /// Trial 10 s with reminders 8 s and 5 s before its end, so a whole trial takes seconds. The last
+    /// reminder keeps 5 s from the deadline: on a busy 2-core CI machine the engine has been seen to
+    /// run an activity 4 s after its timer, and a reminder that late is dropped, not sent.
+    /// </summary>
     private static Dictionary<string, string?> ShortTrial(string retention = "00:00:04") => new()
     {
-        ["RapidStart:Lifecycle:TrialPeriod"] = "00:00:06",
+        ["RapidStart:Lifecycle:TrialPeriod"] = "00:00:10",
         ["RapidStart:Lifecycle:RetentionPeriod"] = retention,
-        ["RapidStart:Lifecycle:ReminderOffsets:0"] = "00:00:04",
-        ["RapidStart:Lifecycle:ReminderOffsets:1"] = "00:00:02",
+        ["RapidStart:Lifecycle:ReminderOffsets:0"] = "00:00:08",
+        ["RapidStart:Lifecycle:ReminderOffsets:1"] = "00:00:05",
     };
 
     [Fact]

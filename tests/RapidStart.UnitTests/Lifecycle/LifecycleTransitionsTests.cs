@@ -347,4 +347,32 @@ public class LifecycleTransitionsTests
         Assert.Equal(TestData.AdministratorEmail, email.To);
         Assert.Contains("trial ends", email.Subject);
     }
+
+    [Fact]
+    public async Task SendTrialReminderAsync_RunningAfterTheDeadline_SendsNothing()
+    {
+        // Arrange: the reminder's timer fired on time, but the host only ran the activity after the deadline.
+        Store(TestData.Subscription(_customer));
+        _clock.SetUtcNow(Deadline);
+
+        // Act
+        await _transitions.SendTrialReminderAsync(Key, TimeSpan.FromDays(3), CancellationToken.None);
+
+        // Assert
+        Assert.Empty(_sent);
+    }
+
+    [Fact]
+    public async Task SendTrialReminderAsync_JustBeforeTheDeadline_StillSends()
+    {
+        // Arrange
+        Store(TestData.Subscription(_customer));
+        _clock.SetUtcNow(Deadline.AddSeconds(-1));
+
+        // Act
+        await _transitions.SendTrialReminderAsync(Key, TimeSpan.FromDays(3), CancellationToken.None);
+
+        // Assert
+        Assert.Single(_sent);
+    }
 }
