@@ -25,7 +25,7 @@ public static class DurableSidecar
     public static WebApplicationBuilder AddDurableSidecar(this WebApplicationBuilder builder, LocalHostOptions options)
     {
         var storage = builder.Configuration.GetSection(StorageOptions.SectionName).Get<StorageOptions>() ?? new StorageOptions();
-        var service = new AzureStorageOrchestrationService(new AzureStorageOrchestrationServiceSettings
+        builder.Services.AddSingleton(services => new AzureStorageOrchestrationService(new AzureStorageOrchestrationServiceSettings
         {
             StorageAccountClientProvider = new StorageAccountClientProvider(storage.ConnectionString),
             TaskHubName = options.TaskHubName,
@@ -33,13 +33,14 @@ public static class DurableSidecar
             ControlQueueVisibilityTimeout = options.MessageVisibilityTimeout,
             WorkItemQueueVisibilityTimeout = options.MessageVisibilityTimeout,
             PartitionCount = 1,
-        });
+            LoggerFactory = services.GetRequiredService<ILoggerFactory>(),
+        }));
 
         builder.WebHost.ConfigureKestrel(kestrel =>
             kestrel.ListenLocalhost(options.SidecarPort, listen => listen.Protocols = HttpProtocols.Http2));
         builder.Services.AddGrpc();
-        builder.Services.AddSingleton<IOrchestrationService>(service);
-        builder.Services.AddSingleton<IOrchestrationServiceClient>(service);
+        builder.Services.AddSingleton<IOrchestrationService>(services => services.GetRequiredService<AzureStorageOrchestrationService>());
+        builder.Services.AddSingleton<IOrchestrationServiceClient>(services => services.GetRequiredService<AzureStorageOrchestrationService>());
         builder.Services.AddSingleton<TaskHubGrpcServer>();
 
         var channel = GrpcChannel.ForAddress($"http://localhost:{options.SidecarPort}");
@@ -54,7 +55,6 @@ public static class DurableSidecar
             client.UseGrpc(channel);
             client.RegisterDirectly();
         });
-        builder.Services.AddSingleton(service);
         return builder;
     }
 

@@ -15,6 +15,12 @@ public sealed record LifecycleState(SubscriptionStatus Status, DateTimeOffset? T
 }
 
 /// <summary>
+/// The record as an orchestration starting (or starting a new generation) must see it: its state, and
+/// the sequence of an invitation that was requested but neither mailed nor failed, if there is one.
+/// </summary>
+public sealed record LifecycleSnapshot(SubscriptionStatus Status, DateTimeOffset? TrialEndsAt, DateTimeOffset? RetentionEndsAt, int? UnsentInvitationSequence);
+
+/// <summary>
 /// The time-driven side of the lifecycle: what the orchestration's activities and the expiry sweep
 /// do. Every method re-reads the subscription and acts only if its state still calls for it, so a
 /// replayed activity, a retried sweep or the two racing each other change it once.
@@ -31,6 +37,19 @@ public sealed class LifecycleTransitions(
     public const string SweepActor = "system:sweep";
 
     private LifecycleOptions Lifecycle => options.Value;
+
+    /// <summary>
+    /// Where the subscription stands, for an orchestration that starts: a signal raised while its
+    /// instance was still pending can be dropped by the engine, and the record never is.
+    /// </summary>
+    public async Task<LifecycleSnapshot> ReadAsync(SubscriptionKey key, CancellationToken cancellationToken)
+    {
+        var subscription = (await GetAsync(key, cancellationToken)).Value;
+        var unsent = subscription.Status == SubscriptionStatus.InvitationSent && subscription.Invitation is { SentAt: null, LastError: null } invitation
+            ? invitation.Sequence
+            : (int?)null;
+        return new LifecycleSnapshot(subscription.Status, subscription.TrialEndsAt, subscription.RetentionEndsAt, unsent);
+    }
 
     /// <summary>Issues a fresh link for invitation <paramref name="sequence"/> and mails it; skips a stale or already-sent request.</summary>
     public async Task<LifecycleState> SendInvitationAsync(SubscriptionKey key, int sequence, CancellationToken cancellationToken)

@@ -37,7 +37,8 @@ public sealed record TransitionInput(SubscriptionKey Key);
 /// </summary>
 public static class ActivationLifecycle
 {
-    public const int CurrentVersion = 1;
+    /// <summary>2: each generation begins by reading the record (<see cref="ActivationLifecycleActivities.ReadLifecycle"/>).</summary>
+    public const int CurrentVersion = 2;
     public const string SignalEvent = "LifecycleSignal";
 
     /// <summary>
@@ -66,6 +67,20 @@ public static class ActivationLifecycle
         var remindersDone = new HashSet<TimeSpan>(input.RemindersDone ?? []);
         var signalsHandled = 0;
         Task<LifecycleSignal>? nextSignal = null;
+
+        if (input.Version >= 2)
+        {
+            // The engine drops an event raised while the instance is still pending if it is dequeued
+            // before the start message (seen after a storage outage), so begin from the record: its
+            // state, and an invitation requested but not yet mailed.
+            var record = await context.CallActivityAsync<LifecycleSnapshot>(
+                nameof(ActivationLifecycleActivities.ReadLifecycle), new TransitionInput(key), ActivityRetry);
+            (status, trialEndsAt, retentionEndsAt) = (record.Status, record.TrialEndsAt, record.RetentionEndsAt);
+            if (record.UnsentInvitationSequence is { } sequence && pending?.InvitationSequence != sequence)
+            {
+                pending = new LifecycleSignal(LifecycleSignalKind.InvitationRequested, sequence, record.Status);
+            }
+        }
 
         while (true)
         {
@@ -231,6 +246,10 @@ public static class ActivationLifecycleOrchestrator
 /// <summary>The lifecycle's activities: thin over <see cref="LifecycleTransitions"/>, each re-checking the record.</summary>
 public sealed class ActivationLifecycleActivities(LifecycleTransitions transitions)
 {
+    [Function(nameof(ReadLifecycle))]
+    public Task<LifecycleSnapshot> ReadLifecycle([ActivityTrigger] TransitionInput input, CancellationToken cancellationToken) =>
+        transitions.ReadAsync(input.Key, cancellationToken);
+
     [Function(nameof(SendInvitation))]
     public Task<LifecycleState> SendInvitation([ActivityTrigger] SendInvitationInput input, CancellationToken cancellationToken) =>
         transitions.SendInvitationAsync(input.Key, input.Sequence, cancellationToken);

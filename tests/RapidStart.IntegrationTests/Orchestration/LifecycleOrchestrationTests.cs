@@ -1,3 +1,4 @@
+using Microsoft.DurableTask;
 using Microsoft.DurableTask.Client;
 using RapidStart.Domain.Activation;
 using RapidStart.Domain.Customers;
@@ -75,6 +76,32 @@ public sealed class LifecycleOrchestrationTests(AzuriteFixture azurite, ITestOut
         Assert.Single(mail, m => m.Subject.EndsWith(" has been deleted", StringComparison.Ordinal));
         Assert.Empty(h.Invitations());
         Assert.Equal(4, mail.Count);
+    }
+
+    [Fact]
+    public async Task An_instance_started_after_its_invitation_signal_was_dropped_mails_the_invitation_from_the_record()
+    {
+        // The engine discards an event dequeued before its pending instance's start message. Here the
+        // signals go nowhere (the dropped event), then the start message arrives without a pending signal.
+        await using var h = await StartAsync(azurite, output);
+        var customer = await h.CreateProspectAsync();
+        var signedUp = await h.SignUpAsync(customer, NoLifecycleSignals.Instance);
+        var requested = await h.Subscriptions.SendActivationAsync(Partner, customer.CustomerId, ServiceId, null, null, NoLifecycleSignals.Instance, None);
+        Assert.Null(requested.Invitation!.SentAt);
+        var instanceId = ActivationLifecycle.InstanceIdFor(signedUp.Key);
+
+        await h.Client.ScheduleNewOrchestrationInstanceAsync(
+            nameof(ActivationLifecycleOrchestrator),
+            new LifecycleInput(signedUp.Key, ActivationLifecycle.CurrentVersion, signedUp.Status, signedUp.TrialEndsAt, null, h.Lifecycle.EffectiveReminderOffsets, PendingSignal: null),
+            new StartOrchestrationOptions(instanceId));
+
+        var invitation = (await h.WaitForInvitationsAsync(1)).Single();
+        Assert.Equal(customer.Administrator!.ContactEmail, invitation.To);
+        var sent = await Eventually.UntilAsync(() => h.SubscriptionAsync(customer), s => s.Invitation?.SentAt is not null, TimeSpan.FromSeconds(10), "the invitation to be marked sent");
+        Assert.Equal(requested.Invitation.Sequence, sent.Invitation!.Sequence);
+        Assert.Single(await h.LiveTokensAsync(signedUp.Key));
+        var accepted = await h.Activation.AcceptAsync(AdministratorCaller(customer), TokenOf(invitation), true, true, h.Signals, None);
+        Assert.Equal(SubscriptionStatus.Active, accepted.Status);
     }
 
     [Fact]

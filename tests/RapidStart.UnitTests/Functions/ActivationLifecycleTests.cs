@@ -43,8 +43,82 @@ public class ActivationLifecycleTests
             .Callback<TaskName, object?, TaskOptions?>((n, _, _) => _activities.Add(n.Name))
             .ReturnsAsync(result);
 
-    private static LifecycleInput Input(SubscriptionStatus status, DateTimeOffset? trialEndsAt, LifecycleSignal? pending = null, DateTimeOffset? retentionEndsAt = null) =>
-        new(Key, ActivationLifecycle.CurrentVersion, status, trialEndsAt, retentionEndsAt, Reminders, pending);
+    /// <summary>The record ReadLifecycle answers: unless a test says otherwise, what the input says.</summary>
+    private LifecycleSnapshot? _record;
+    private int _recordReads;
+
+    private void Record(LifecycleSnapshot record)
+    {
+        _record = record;
+        _context.Setup(c => c.CallActivityAsync<LifecycleSnapshot>(nameof(ActivationLifecycleActivities.ReadLifecycle), It.IsAny<object?>(), It.IsAny<TaskOptions>()))
+            .Callback(() => _recordReads++)
+            .ReturnsAsync(() => _record!);
+    }
+
+    private LifecycleInput Input(SubscriptionStatus status, DateTimeOffset? trialEndsAt, LifecycleSignal? pending = null, DateTimeOffset? retentionEndsAt = null)
+    {
+        if (_record is null)
+        {
+            Record(new LifecycleSnapshot(status, trialEndsAt, retentionEndsAt, pending?.InvitationSequence));
+        }
+
+        return new(Key, ActivationLifecycle.CurrentVersion, status, trialEndsAt, retentionEndsAt, Reminders, pending);
+    }
+
+    [Fact]
+    public async Task RunAsync_AnInvitationRequestedWhoseSignalWasLost_IsMailedFromTheRecord()
+    {
+        // Arrange: started with no pending signal (the engine dropped it), but the record shows invitation 2 requested.
+        Record(new LifecycleSnapshot(SubscriptionStatus.InvitationSent, Deadline, null, UnsentInvitationSequence: 2));
+        object? sent = null;
+        _context.Setup(c => c.CallActivityAsync<LifecycleState>(nameof(ActivationLifecycleActivities.SendInvitation), It.IsAny<object?>(), It.IsAny<TaskOptions>()))
+            .Callback<TaskName, object?, TaskOptions?>((n, input, _) => { _activities.Add(n.Name); sent = input; })
+            .ReturnsAsync(new LifecycleState(SubscriptionStatus.InvitationSent, Deadline, null));
+        _context.Setup(c => c.CreateTimer(It.IsAny<DateTime>(), It.IsAny<CancellationToken>())).Returns(new TaskCompletionSource().Task);
+        var input = new LifecycleInput(Key, ActivationLifecycle.CurrentVersion, SubscriptionStatus.Created, Deadline, null, Reminders, PendingSignal: null);
+
+        // Act: the orchestration runs until it waits on its first timer.
+        var run = ActivationLifecycle.RunAsync(_context.Object, input);
+        await Task.Yield();
+
+        // Assert
+        Assert.False(run.IsCompleted);
+        Assert.Equal(1, _recordReads);
+        Assert.Equal([nameof(ActivationLifecycleActivities.SendInvitation)], _activities);
+        Assert.Equal(new SendInvitationInput(Key, 2), sent);
+    }
+
+    [Fact]
+    public async Task RunAsync_RecordAlreadyPermanentAndActive_FinishesWithoutWaiting()
+    {
+        // Arrange: the input is from before acceptance and the VOICE number; the record has both.
+        Record(new LifecycleSnapshot(SubscriptionStatus.Active, null, null, null));
+
+        // Act
+        var result = await ActivationLifecycle.RunAsync(_context.Object, Input(SubscriptionStatus.InvitationSent, Deadline));
+
+        // Assert
+        Assert.Equal(SubscriptionStatus.Active, result.Status);
+        Assert.Empty(_timers);
+        Assert.Equal(1, _recordReads);
+        Assert.Empty(_activities);
+    }
+
+    [Fact]
+    public async Task RunAsync_VersionOneInstance_ReplaysWithoutReadingTheRecord()
+    {
+        // Arrange: an instance started before version 2 has no ReadLifecycle in its history.
+        Activity(nameof(ActivationLifecycleActivities.ApplyDeadline), new LifecycleState(SubscriptionStatus.Inactive, Deadline, RetentionEnd));
+        Activity(nameof(ActivationLifecycleActivities.ApplyRetentionEnd), new LifecycleState(SubscriptionStatus.Purged, Deadline, RetentionEnd));
+        var input = Input(SubscriptionStatus.InvitationSent, Deadline) with { Version = 1 };
+
+        // Act
+        await ActivationLifecycle.RunAsync(_context.Object, input);
+
+        // Assert
+        Assert.Equal(0, _recordReads);
+        Assert.Contains(nameof(ActivationLifecycleActivities.ApplyDeadline), _activities);
+    }
 
     [Fact]
     public async Task RunAsync_ManySignals_ContinuesAsNewWithItsStateAndKeepsUnprocessedEvents()
@@ -185,10 +259,12 @@ public class ActivationLifecycleTests
     [Fact]
     public async Task RunAsync_PermanentActiveInput_ReturnsAtOnceWithoutActivitiesOrTimers()
     {
-        // Arrange: strict, so any activity, timer or event wait fails the test
+        // Arrange: strict, so any activity but the record's read, any timer or event wait fails the test
         var context = new Mock<TaskOrchestrationContext>(MockBehavior.Strict);
         context.Setup(c => c.CreateReplaySafeLogger(It.IsAny<string>())).Returns(NullLogger.Instance);
         context.Setup(c => c.CurrentUtcDateTime).Returns(Now.UtcDateTime);
+        context.Setup(c => c.CallActivityAsync<LifecycleSnapshot>(nameof(ActivationLifecycleActivities.ReadLifecycle), It.IsAny<object?>(), It.IsAny<TaskOptions>()))
+            .ReturnsAsync(new LifecycleSnapshot(SubscriptionStatus.Active, null, null, null));
 
         // Act
         var result = await ActivationLifecycle.RunAsync(context.Object, Input(SubscriptionStatus.Active, null));

@@ -375,4 +375,36 @@ public class LifecycleTransitionsTests
         // Assert
         Assert.Single(_sent);
     }
+
+    [Fact]
+    public async Task ReadAsync_InvitationRequestedNotYetMailed_ReportsItsSequence()
+    {
+        // Arrange
+        var requested = TestData.Invited(_customer);
+        Store(requested with { Invitation = requested.Invitation! with { SentAt = null, LastError = null } });
+
+        // Act
+        var snapshot = await _transitions.ReadAsync(Key, CancellationToken.None);
+
+        // Assert
+        Assert.Equal(SubscriptionStatus.InvitationSent, snapshot.Status);
+        Assert.Equal(requested.Invitation!.Sequence, snapshot.UnsentInvitationSequence);
+        Assert.Equal(requested.TrialEndsAt, snapshot.TrialEndsAt);
+    }
+
+    [Theory]
+    [InlineData(true, null)]
+    [InlineData(false, "SMTP 550 mailbox unavailable")]
+    public async Task ReadAsync_InvitationMailedOrFailed_ReportsNoneUnsent(bool mailed, string? error)
+    {
+        // Arrange
+        var requested = TestData.Invited(_customer);
+        Store(requested with { Invitation = requested.Invitation! with { SentAt = mailed ? TestData.Start : null, LastError = error } });
+
+        // Act
+        var snapshot = await _transitions.ReadAsync(Key, CancellationToken.None);
+
+        // Assert
+        Assert.Null(snapshot.UnsentInvitationSequence);
+    }
 }
