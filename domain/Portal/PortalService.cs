@@ -42,7 +42,8 @@ public sealed class PortalService(ISubscriptionStore store, ICustomerStore custo
         });
     }
 
-    public async Task<PortalUser> ChangeRoleAsync(Caller caller, string customerId, string microsoftAccountId, string? role, CancellationToken cancellationToken)
+    /// <summary>Changes a user's role; <paramref name="ifMatch"/>, when given, must be the user's current <see cref="PortalUser.ETag"/> (412).</summary>
+    public async Task<PortalUser> ChangeRoleAsync(Caller caller, string customerId, string microsoftAccountId, string? role, string? ifMatch, CancellationToken cancellationToken)
     {
         var errors = new ValidationErrors();
         var validRole = ValidateRole(errors, role);
@@ -52,7 +53,7 @@ public sealed class PortalService(ISubscriptionStore store, ICustomerStore custo
         return await OptimisticRetry.RunAsync(async () =>
         {
             var (subscription, users) = await OpenAsync(caller, customerId, administratorOnly: true, cancellationToken);
-            var user = users.FirstOrDefault(u => u.MicrosoftAccountId == accountId) ?? throw ProblemException.NotFound("portal user");
+            var user = FindUser(users, accountId, ifMatch);
             if (user.Role == PortalRoles.Administrator && validRole != PortalRoles.Administrator && IsLastAdministrator(users, user))
             {
                 throw ProblemException.Conflict("This is the organization's last Administrator; make someone else an Administrator first.");
@@ -64,13 +65,14 @@ public sealed class PortalService(ISubscriptionStore store, ICustomerStore custo
         });
     }
 
-    public async Task RemoveAsync(Caller caller, string customerId, string microsoftAccountId, CancellationToken cancellationToken)
+    /// <summary>Removes a user; <paramref name="ifMatch"/>, when given, must be the user's current <see cref="PortalUser.ETag"/> (412).</summary>
+    public async Task RemoveAsync(Caller caller, string customerId, string microsoftAccountId, string? ifMatch, CancellationToken cancellationToken)
     {
         var accountId = FieldRules.NormalizeAccountId(FieldRules.Normalize(microsoftAccountId) ?? "");
         await OptimisticRetry.RunAsync(async () =>
         {
             var (subscription, users) = await OpenAsync(caller, customerId, administratorOnly: true, cancellationToken);
-            var user = users.FirstOrDefault(u => u.MicrosoftAccountId == accountId) ?? throw ProblemException.NotFound("portal user");
+            var user = FindUser(users, accountId, ifMatch);
             if (user.Role == PortalRoles.Administrator && IsLastAdministrator(users, user))
             {
                 throw ProblemException.Conflict("The organization's last Administrator can't be removed.");
@@ -120,6 +122,17 @@ public sealed class PortalService(ISubscriptionStore store, ICustomerStore custo
         }
 
         return (subscription, users);
+    }
+
+    /// <summary>
+    /// The user a change is about. The caller's If-Match is checked on every attempt: it concerns this
+    /// user, so a retry after someone changed another user still passes, and one after this user changed does not.
+    /// </summary>
+    private static PortalUser FindUser(IReadOnlyList<PortalUser> users, string accountId, string? ifMatch)
+    {
+        var user = users.FirstOrDefault(u => u.MicrosoftAccountId == accountId) ?? throw ProblemException.NotFound("portal user");
+        OptimisticRetry.CheckIfMatch(ifMatch, user.ETag);
+        return user;
     }
 
     private static bool IsLastAdministrator(IReadOnlyList<PortalUser> users, PortalUser user) =>

@@ -26,7 +26,8 @@ public sealed class PortalFunctions(HttpApi api, PortalService portal)
         {
             var body = await HttpApi.ReadJsonAsync<AddUserRequest>(request);
             var user = await portal.AddAsync(caller, customerId, body.MicrosoftAccountId, body.DisplayName, body.Role, request.HttpContext.RequestAborted);
-            return ApiResult.Created(PortalUserResponse.Of(user), $"/api/portal/customers/{customerId}/users/{Uri.EscapeDataString(user.MicrosoftAccountId)}");
+            return ApiResult.Created(PortalUserResponse.Of(user), $"/api/portal/customers/{customerId}/users/{Uri.EscapeDataString(user.MicrosoftAccountId)}")
+                .WithETag(user.ETag);
         });
 
     [Function(nameof(ChangePortalUserRole))]
@@ -37,8 +38,9 @@ public sealed class PortalFunctions(HttpApi api, PortalService portal)
         api.RunAsync(request, Access.Authenticated, async caller =>
         {
             var body = await HttpApi.ReadJsonAsync<ChangeRoleRequest>(request);
-            var user = await portal.ChangeRoleAsync(caller, customerId, Uri.UnescapeDataString(microsoftAccountId), body.Role, request.HttpContext.RequestAborted);
-            return ApiResult.Ok(PortalUserResponse.Of(user));
+            var user = await portal.ChangeRoleAsync(
+                caller, customerId, Uri.UnescapeDataString(microsoftAccountId), body.Role, request.Headers.IfMatch, request.HttpContext.RequestAborted);
+            return ApiResult.Ok(PortalUserResponse.Of(user)).WithETag(user.ETag);
         });
 
     [Function(nameof(RemovePortalUser))]
@@ -48,7 +50,7 @@ public sealed class PortalFunctions(HttpApi api, PortalService portal)
         string microsoftAccountId) =>
         api.RunAsync(request, Access.Authenticated, async caller =>
         {
-            await portal.RemoveAsync(caller, customerId, Uri.UnescapeDataString(microsoftAccountId), request.HttpContext.RequestAborted);
+            await portal.RemoveAsync(caller, customerId, Uri.UnescapeDataString(microsoftAccountId), request.Headers.IfMatch, request.HttpContext.RequestAborted);
             return ApiResult.NoContent();
         });
 }

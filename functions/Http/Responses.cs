@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using RapidStart.Domain.Customers;
 using RapidStart.Domain.Portal;
 using RapidStart.Domain.Subscriptions;
@@ -59,9 +60,10 @@ public sealed record HistoryItemResponse(DateTimeOffset At, string Actor, Subscr
     public static HistoryItemResponse Of(AuditEntry e) => new(e.At, e.Actor, e.From, e.To, e.Reason);
 }
 
-public sealed record PortalUserResponse(string MicrosoftAccountId, string DisplayName, string Role, DateTimeOffset AddedAt)
+/// <summary>A portal user; <c>etag</c> is what PUT and DELETE take in <c>If-Match</c> (the list has no per-user header).</summary>
+public sealed record PortalUserResponse(string MicrosoftAccountId, string DisplayName, string Role, DateTimeOffset AddedAt, [property: JsonPropertyName("etag")] string ETag)
 {
-    public static PortalUserResponse Of(PortalUser u) => new(u.MicrosoftAccountId, u.DisplayName, u.Role, u.AddedAt);
+    public static PortalUserResponse Of(PortalUser u) => new(u.MicrosoftAccountId, u.DisplayName, u.Role, u.AddedAt, u.ETag);
 }
 
 public sealed record SupportCustomerResponse(CustomerResponse Customer, IReadOnlyList<SubscriptionResponse> Subscriptions);

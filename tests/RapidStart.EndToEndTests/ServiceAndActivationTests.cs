@@ -188,6 +188,47 @@ public sealed class ServiceAndActivationTests(LocalHostFixture host) : IClassFix
     }
 
     [Fact]
+    public async Task Portal_role_changes_and_removals_honour_If_Match_with_the_users_etag()
+    {
+        var (partner, id) = await SignedUpAsync(admin: "owner@etag.example");
+        var owner = await host.ClientAsAsync("owner@etag.example");
+        await HttpAssert.JsonAsync(await partner.PostAsync($"/api/customers/{id}/services/rapidstart/activation", null), HttpStatusCode.Accepted);
+        var token = (await Mailbox.ActivationTokensAsync(host.MailDirectory, id, 1)).Single();
+        await HttpAssert.JsonAsync(await AcceptAsync(owner, token), HttpStatusCode.OK);
+        var users = $"/api/portal/customers/{id}/users";
+
+        var added = await owner.PostAsJsonAsync(users, new { microsoftAccountId = "pat@etag.example", displayName = "Pat", role = "Reader" });
+        var addedBody = await HttpAssert.JsonAsync(added, HttpStatusCode.Created);
+        var asAdded = addedBody.GetProperty("etag").GetString()!;
+        Assert.Equal(asAdded, added.Headers.ETag?.ToString());
+        var listed = (await HttpAssert.JsonAsync(await owner.GetAsync(users), HttpStatusCode.OK)).GetProperty("items").EnumerateArray()
+            .Single(u => u.GetProperty("microsoftAccountId").GetString() == "pat@etag.example");
+        Assert.Equal(asAdded, listed.GetProperty("etag").GetString());
+
+        var promoted = await Send(HttpMethod.Put, $"{users}/pat@etag.example", asAdded, new { role = "Contributor" });
+        var asPromoted = (await HttpAssert.JsonAsync(promoted, HttpStatusCode.OK)).GetProperty("etag").GetString()!;
+        Assert.NotEqual(asAdded, asPromoted);
+        Assert.Equal(asPromoted, promoted.Headers.ETag?.ToString());
+
+        // The first version is stale now: neither a role change nor a removal goes through with it.
+        await HttpAssert.ProblemAsync(await Send(HttpMethod.Put, $"{users}/pat@etag.example", asAdded, new { role = "Administrator" }), HttpStatusCode.PreconditionFailed);
+        await HttpAssert.ProblemAsync(await Send(HttpMethod.Delete, $"{users}/pat@etag.example", asAdded), HttpStatusCode.PreconditionFailed);
+        var unchanged = (await HttpAssert.JsonAsync(await owner.GetAsync(users), HttpStatusCode.OK)).GetProperty("items").EnumerateArray()
+            .Single(u => u.GetProperty("microsoftAccountId").GetString() == "pat@etag.example");
+        Assert.Equal("Contributor", unchanged.GetProperty("role").GetString());
+
+        Assert.Equal(HttpStatusCode.NoContent, (await Send(HttpMethod.Delete, $"{users}/pat@etag.example", asPromoted)).StatusCode);
+        await HttpAssert.ProblemAsync(await Send(HttpMethod.Delete, $"{users}/pat@etag.example", "*"), HttpStatusCode.NotFound);
+
+        Task<HttpResponseMessage> Send(HttpMethod method, string path, string ifMatch, object? body = null)
+        {
+            var request = new HttpRequestMessage(method, path) { Content = body is null ? null : JsonContent.Create(body) };
+            request.Headers.TryAddWithoutValidation("If-Match", ifMatch);
+            return owner.SendAsync(request);
+        }
+    }
+
+    [Fact]
     public async Task The_service_list_filters_by_status_and_support_sees_any_customer()
     {
         var (partner, id) = await SignedUpAsync(admin: "list@trial.example");

@@ -174,7 +174,7 @@ public class PortalServiceTests
     {
         // Act
         await TestData.ThrowsProblemAsync(ProblemKind.Conflict,
-            () => _service.RemoveAsync(TestData.User(Admin), _customer.CustomerId, Admin, CancellationToken.None));
+            () => _service.RemoveAsync(TestData.User(Admin), _customer.CustomerId, Admin, null, CancellationToken.None));
 
         // Assert
         VerifyNoCommit();
@@ -185,7 +185,7 @@ public class PortalServiceTests
     {
         // Act
         await TestData.ThrowsProblemAsync(ProblemKind.Conflict,
-            () => _service.ChangeRoleAsync(TestData.User(Admin), _customer.CustomerId, Admin, PortalRoles.Reader, CancellationToken.None));
+            () => _service.ChangeRoleAsync(TestData.User(Admin), _customer.CustomerId, Admin, PortalRoles.Reader, null, CancellationToken.None));
 
         // Assert
         VerifyNoCommit();
@@ -198,7 +198,7 @@ public class PortalServiceTests
         _users.Add(new PortalUser(Contributor, "Carl", PortalRoles.Administrator, TestData.Start));
 
         // Act
-        await _service.RemoveAsync(TestData.User(Admin), _customer.CustomerId, "Dana@Contoso.com", CancellationToken.None);
+        await _service.RemoveAsync(TestData.User(Admin), _customer.CustomerId, "Dana@Contoso.com", null, CancellationToken.None);
 
         // Assert
         _store.Verify(s => s.CommitAsync(
@@ -210,12 +210,80 @@ public class PortalServiceTests
     public async Task ChangeRoleAsync_PromotingAReader_CommitsTheNewRole()
     {
         // Act
-        var changed = await _service.ChangeRoleAsync(TestData.User(Admin), _customer.CustomerId, Reader, PortalRoles.Administrator, CancellationToken.None);
+        var changed = await _service.ChangeRoleAsync(TestData.User(Admin), _customer.CustomerId, Reader, PortalRoles.Administrator, null, CancellationToken.None);
 
         // Assert
         Assert.Equal(PortalRoles.Administrator, changed.Role);
         _store.Verify(s => s.CommitAsync(
             It.Is<SubscriptionCommit>(c => c.UsersToUpsert!.Single().MicrosoftAccountId == Reader && c.UsersToUpsert!.Single().Role == PortalRoles.Administrator),
             It.IsAny<CancellationToken>()), Times.Once);
+    }
+
+    [Fact]
+    public async Task ChangeRoleAsync_IfMatchOfTheUsersCurrentETag_CommitsTheNewRole()
+    {
+        // Arrange
+        var etag = _users[1].ETag;
+
+        // Act
+        var changed = await _service.ChangeRoleAsync(TestData.User(Admin), _customer.CustomerId, Reader, PortalRoles.Contributor, etag, CancellationToken.None);
+
+        // Assert
+        Assert.Equal(PortalRoles.Contributor, changed.Role);
+        Assert.NotEqual(etag, changed.ETag);
+    }
+
+    [Fact]
+    public async Task ChangeRoleAsync_IfMatchOfAnEarlierVersionOfTheUser_IsPreconditionFailed()
+    {
+        // Arrange: the caller read Rita as a Contributor; someone made her a Reader since.
+        var stale = _users[1] with { Role = PortalRoles.Contributor };
+
+        // Act
+        await TestData.ThrowsProblemAsync(ProblemKind.PreconditionFailed,
+            () => _service.ChangeRoleAsync(TestData.User(Admin), _customer.CustomerId, Reader, PortalRoles.Administrator, stale.ETag, CancellationToken.None));
+
+        // Assert
+        VerifyNoCommit();
+    }
+
+    [Fact]
+    public async Task RemoveAsync_IfMatchOfAnotherUsersETag_IsPreconditionFailed()
+    {
+        // Act
+        await TestData.ThrowsProblemAsync(ProblemKind.PreconditionFailed,
+            () => _service.RemoveAsync(TestData.User(Admin), _customer.CustomerId, Reader, _users[0].ETag, CancellationToken.None));
+
+        // Assert
+        VerifyNoCommit();
+    }
+
+    [Fact]
+    public async Task RemoveAsync_IfMatchStar_RemovesAnExistingUser()
+    {
+        // Act
+        await _service.RemoveAsync(TestData.User(Admin), _customer.CustomerId, Reader, "*", CancellationToken.None);
+
+        // Assert
+        _store.Verify(s => s.CommitAsync(It.Is<SubscriptionCommit>(c => c.UsersToDelete!.Single() == Reader), It.IsAny<CancellationToken>()), Times.Once);
+    }
+
+    [Fact]
+    public void ETag_ChangesWithEveryFieldTheApiShows()
+    {
+        // Arrange
+        var user = _users[1];
+
+        // Act
+        var variants = new[]
+        {
+            user, user with { Role = PortalRoles.Contributor }, user with { DisplayName = "Rita R." },
+            user with { AddedAt = user.AddedAt.AddTicks(1) }, user with { MicrosoftAccountId = "rita2@contoso.com" },
+        };
+
+        // Assert
+        Assert.Equal(variants.Length, variants.Select(u => u.ETag).Distinct().Count());
+        Assert.Equal(user.ETag, (user with { }).ETag);
+        Assert.Matches("^\"[0-9a-f]{32}\"$", user.ETag);
     }
 }
