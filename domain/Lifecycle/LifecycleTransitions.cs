@@ -51,14 +51,18 @@ public sealed class LifecycleTransitions(
         return new LifecycleSnapshot(subscription.Status, subscription.TrialEndsAt, subscription.RetentionEndsAt, unsent);
     }
 
-    /// <summary>Issues a fresh link for invitation <paramref name="sequence"/> and mails it; skips a stale or already-sent request.</summary>
+    /// <summary>
+    /// Issues a fresh link for invitation <paramref name="sequence"/> and mails it; skips a stale
+    /// request, and one already sent or already given up on (the orchestration may hear of the same
+    /// request twice: from the record when it starts, and from the signal).
+    /// </summary>
     public async Task<LifecycleState> SendInvitationAsync(SubscriptionKey key, int sequence, CancellationToken cancellationToken)
     {
         var current = await GetAsync(key, cancellationToken);
         var subscription = current.Value;
-        if (!IsPendingInvitation(subscription, sequence) || subscription.Invitation!.SentAt is not null)
+        if (!IsPendingInvitation(subscription, sequence) || subscription.Invitation is { SentAt: not null } or { LastError: not null })
         {
-            logger.LogInformation("Invitation {Sequence} for {Subscription} is stale or already sent; nothing to do", sequence, key);
+            logger.LogInformation("Invitation {Sequence} for {Subscription} is stale, sent or failed; nothing to do", sequence, key);
             return LifecycleState.Of(subscription);
         }
 

@@ -251,6 +251,20 @@ public class LifecycleTransitionsTests
     }
 
     [Fact]
+    public async Task SendInvitationAsync_SequenceAlreadyGivenUpOn_DoesNothing()
+    {
+        // Arrange: the retries for sequence 1 ran out and the failure is recorded; the same request arrives again.
+        Store(TestData.Invited(_customer).WithInvitationError("SMTP 550 mailbox unavailable"));
+
+        // Act
+        await _transitions.SendInvitationAsync(Key, 1, CancellationToken.None);
+
+        // Assert
+        Assert.Empty(_commits);
+        Assert.Empty(_sent);
+    }
+
+    [Fact]
     public async Task SendInvitationAsync_CurrentSequence_CommitsALiveTokenWhoseHashMatchesTheEmailedLink()
     {
         // Arrange
