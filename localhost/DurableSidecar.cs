@@ -10,6 +10,7 @@ using Microsoft.DurableTask.Client;
 using Microsoft.DurableTask.Testing.Sidecar.Grpc;
 using Microsoft.DurableTask.Worker;
 using Microsoft.Extensions.Options;
+using RapidStart.Functions;
 using RapidStart.Functions.Lifecycle;
 using RapidStart.Infrastructure.Storage;
 
@@ -41,13 +42,13 @@ public static class DurableSidecar
         builder.Services.AddGrpc();
         builder.Services.AddSingleton<IOrchestrationService>(services => services.GetRequiredService<AzureStorageOrchestrationService>());
         builder.Services.AddSingleton<IOrchestrationServiceClient>(services => services.GetRequiredService<AzureStorageOrchestrationService>());
-        builder.Services.AddSingleton<TaskHubGrpcServer>();
+        builder.Services.AddSingleton<HistoryServingTaskHubServer>();
 
         var channel = GrpcChannel.ForAddress($"http://localhost:{options.SidecarPort}");
         builder.Services.AddDurableTaskWorker(worker =>
         {
             worker.UseGrpc(channel);
-            worker.AddTasks(registry => RegisterFunctions(registry, typeof(ActivationLifecycle).Assembly));
+            worker.AddTasks(RegisterFunctions);
             worker.AddTasks(registry => registry.AddOrchestratorFunc<string, string>(EngineReadiness.ProbeOrchestration, (_, input) => Task.FromResult(input)));
         });
         builder.Services.AddDurableTaskClient(client =>
@@ -59,47 +60,39 @@ public static class DurableSidecar
     }
 
     public static void MapDurableSidecar(this WebApplication app, LocalHostOptions options) =>
-        app.MapGrpcService<TaskHubGrpcServer>().RequireHost($"*:{options.SidecarPort}");
+        app.MapGrpcService<HistoryServingTaskHubServer>().RequireHost($"*:{options.SidecarPort}");
 
     /// <summary>
     /// Registers every <c>[OrchestrationTrigger]</c> and <c>[ActivityTrigger]</c> function of the
-    /// assembly under its function name, so the worker runs exactly what Azure would.
+    /// app under its function name, so the worker runs exactly what Azure would.
     /// </summary>
-    public static void RegisterFunctions(DurableTaskRegistry registry, Assembly assembly)
+    public static void RegisterFunctions(DurableTaskRegistry registry)
     {
-        var methods = assembly.GetTypes()
-            .SelectMany(t => t.GetMethods(BindingFlags.Public | BindingFlags.Instance | BindingFlags.Static))
-            .Select(m => (Method: m, Function: m.GetCustomAttribute<FunctionAttribute>()))
-            .Where(x => x.Function is not null);
-
-        foreach (var (method, function) in methods)
+        foreach (var (function, _) in FunctionCatalog.Triggered<OrchestrationTriggerAttribute>())
         {
-            var parameters = method.GetParameters();
-            var orchestration = parameters.FirstOrDefault(p => p.GetCustomAttribute<OrchestrationTriggerAttribute>() is not null);
-            var activity = parameters.FirstOrDefault(p => p.GetCustomAttribute<ActivityTriggerAttribute>() is not null);
-            if (orchestration is not null)
-            {
-                var inputType = parameters.Single(p => p != orchestration).ParameterType;
-                registry.AddOrchestratorFunc<JsonElement?, object?>(function!.Name, async (context, input) =>
-                    await AwaitResult(method.Invoke(null, [context, Convert(input, inputType)])));
-            }
-            else if (activity is not null)
-            {
-                registry.AddActivity(function!.Name, services => new FunctionActivity(function.Name, method, activity, services));
-            }
+            var method = function.Method;
+            var inputType = method.GetParameters().Single(p => p != function.TriggerParameter).ParameterType;
+            registry.AddOrchestratorFunc<JsonElement?, object?>(function.Name, async (context, input) =>
+                await AwaitResult(method.Invoke(null, [context, Convert(input, inputType)])));
+        }
+
+        foreach (var (function, _) in FunctionCatalog.Triggered<ActivityTriggerAttribute>())
+        {
+            registry.AddActivity(function.Name, services => new FunctionActivity(function, services));
         }
     }
 
     /// <summary>An activity function run by the Durable Task worker, its class built from the application's services.</summary>
-    private sealed class FunctionActivity(string name, MethodInfo method, ParameterInfo trigger, IServiceProvider services) : Microsoft.DurableTask.TaskActivity<JsonElement?, object?>
+    private sealed class FunctionActivity(FunctionMethod function, IServiceProvider services) : Microsoft.DurableTask.TaskActivity<JsonElement?, object?>
     {
         public override async Task<object?> RunAsync(TaskActivityContext context, JsonElement? input)
         {
+            var method = function.Method;
             var target = method.IsStatic ? null : ActivatorUtilities.CreateInstance(services, method.DeclaringType!);
             var arguments = method.GetParameters().Select(p =>
-                p == trigger ? Convert(input, p.ParameterType)
+                p == function.TriggerParameter ? Convert(input, p.ParameterType)
                 : p.ParameterType == typeof(CancellationToken) ? CancellationToken.None
-                : throw new InvalidOperationException($"The local host can't bind parameter '{p.Name}' of activity {name}.")).ToArray();
+                : throw new InvalidOperationException($"The local host can't bind parameter '{p.Name}' of activity {function.Name}.")).ToArray();
             return await AwaitResult(method.Invoke(target, arguments));
         }
     }

@@ -1,6 +1,7 @@
 using System.Reflection;
 using Cronos;
 using Microsoft.Azure.Functions.Worker;
+using RapidStart.Functions;
 
 namespace RapidStart.LocalHost;
 
@@ -12,11 +13,8 @@ public sealed class TimerFunctions(IServiceProvider services, IConfiguration con
 {
     protected override Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var timers = typeof(RapidStart.Functions.Lifecycle.ExpirySweepFunction).Assembly.GetTypes()
-            .SelectMany(t => t.GetMethods(BindingFlags.Public | BindingFlags.Instance | BindingFlags.Static))
-            .Select(m => (Method: m, Function: m.GetCustomAttribute<FunctionAttribute>(), Trigger: m.GetParameters().Select(p => p.GetCustomAttribute<TimerTriggerAttribute>()).FirstOrDefault(a => a is not null)))
-            .Where(x => x.Function is not null && x.Trigger is not null)
-            .Select(x => RunAsync(x.Function!.Name, x.Method, ResolveSchedule(x.Trigger!.Schedule), stoppingToken));
+        var timers = FunctionCatalog.Triggered<TimerTriggerAttribute>()
+            .Select(x => RunAsync(x.Function.Name, x.Function.Method, ResolveSchedule(x.Trigger.Schedule), stoppingToken));
         return Task.WhenAll(timers);
     }
 

@@ -34,22 +34,12 @@ public static class RouteTable
         return methods.ToArray();
     }
 
-    private static IReadOnlyList<HttpFunction> Discover()
-    {
-        var functions = new List<HttpFunction>();
-        foreach (var method in typeof(RouteTable).Assembly.GetTypes().SelectMany(t => t.GetMethods(BindingFlags.Public | BindingFlags.Instance | BindingFlags.Static)))
-        {
-            var function = method.GetCustomAttribute<FunctionAttribute>();
-            var trigger = method.GetParameters().Select(p => p.GetCustomAttribute<HttpTriggerAttribute>()).FirstOrDefault(a => a is not null);
-            if (function is null || trigger is null)
-            {
-                continue;
-            }
-
-            var methods = (trigger.Methods ?? ["get", "post", "put", "patch", "delete"]).Select(m => m.ToUpperInvariant()).ToArray();
-            functions.Add(new HttpFunction(function.Name, trigger.Route ?? function.Name, methods, method));
-        }
-
-        return functions;
-    }
+    private static IReadOnlyList<HttpFunction> Discover() =>
+        FunctionCatalog.Triggered<HttpTriggerAttribute>()
+            .Select(x => new HttpFunction(
+                x.Function.Name,
+                x.Trigger.Route ?? x.Function.Name,
+                (x.Trigger.Methods ?? ["get", "post", "put", "patch", "delete"]).Select(m => m.ToUpperInvariant()).ToArray(),
+                x.Function.Method))
+            .ToArray();
 }

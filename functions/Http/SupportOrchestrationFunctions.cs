@@ -79,9 +79,8 @@ public sealed class SupportOrchestrationFunctions(HttpApi api, SubscriptionServi
     {
         try
         {
-            // A started instance always has events. The gRPC backends in use answer none for an idle
-            // instance (the local host's sidecar streams history only to its worker, for a work item in
-            // flight) or refuse the call (Unimplemented); either way there is no history to show.
+            // The Functions host and the local host's sidecar both serve it (docs/orchestration.md); a
+            // backend that answers no events, or refuses the call, leaves the history out.
             var events = await durable.GetOrchestrationHistoryAsync(instanceId, cancellationToken);
             return events.Count == 0 ? null : events.Select(Describe).ToArray();
         }

@@ -24,9 +24,9 @@ public sealed class SupportOrchestrationTests(LocalHostFixture host) : IClassFix
     private Task<HttpClient> SupportAsync() => host.ClientAsAsync("help@rapidstart.example", ["support"]);
 
     [Fact]
-    public async Task Support_sees_the_running_instance_of_a_new_subscription()
+    public async Task Support_sees_the_running_instance_of_a_new_subscription_and_its_history()
     {
-        var (_, id) = await SignedUpAsync("orchestrated@trial.example");
+        var (partner, id) = await SignedUpAsync("orchestrated@trial.example");
         var support = await SupportAsync();
         var url = $"/api/support/customers/{id}/services/rapidstart/orchestration";
 
@@ -39,27 +39,44 @@ public sealed class SupportOrchestrationTests(LocalHostFixture host) : IClassFix
         Assert.Contains(id, input.GetRawText());
         Assert.Equal(JsonValueKind.Null, first.GetProperty("output").ValueKind);
 
-        // The orchestrator picks the instance up and waits on the trial timer: Running.
+        // The orchestrator reads the record, then waits on its first timer (a trial reminder): Running.
+        var waiting = await UntilAsync(support, url, body => body.GetProperty("runtimeStatus").GetString() == "Running"
+            && Events(body).Any(e => e.Type == "TimerCreated"));
+        Assert.False(waiting.TryGetProperty("customStatus", out _), "The lifecycle sets no custom status, so none should be answered.");
+        var history = Events(waiting);
+        Assert.Equal("OrchestratorStarted", history[0].Type);
+        Assert.Contains(("ExecutionStarted", "ActivationLifecycleOrchestrator"), history);
+        Assert.Contains(history, e => e.Type == "TaskScheduled" && e.Name == "ReadLifecycle");
+        var timer = waiting.GetProperty("history").EnumerateArray().Single(e => e.GetProperty("type").GetString() == "TimerCreated");
+        var trialEndsAt = (await GetAsync(partner, $"/api/customers/{id}/services/rapidstart")).GetProperty("trialEndsAt").GetDateTimeOffset();
+        // The SDK splits timers longer than 3 days into a chain, so the first fires at most at the first reminder.
+        Assert.InRange(timer.GetProperty("fireAt").GetDateTimeOffset(), DateTimeOffset.UtcNow, trialEndsAt - TimeSpan.FromDays(14));
+        OpenApi.AssertConforms(OpenApi.Document, OpenApi.ResponseSchema(OpenApi.Document, "/support/customers/{customerId}/services/{serviceId}/orchestration", "get", "200"), waiting, "GET orchestration");
+
+        // Send Activation: the signal, and the invitation activity it led to, join the history.
+        await HttpAssert.JsonAsync(await partner.PostAsync($"/api/customers/{id}/services/rapidstart/activation", null), HttpStatusCode.Accepted);
+        var signalled = Events(await UntilAsync(support, url, body => Events(body).Any(e => e.Type == "TaskScheduled" && e.Name == "SendInvitation")));
+        Assert.Contains(signalled, e => e.Type == "EventRaised" && e.Name == "LifecycleSignal");
+        Assert.True(signalled.Count > history.Count);
+    }
+
+    private static List<(string Type, string? Name)> Events(JsonElement body) =>
+        body.TryGetProperty("history", out var history)
+            ? history.EnumerateArray().Select(e => (e.GetProperty("type").GetString()!, e.TryGetProperty("name", out var name) ? name.GetString() : null)).ToList()
+            : [];
+
+    private static async Task<JsonElement> UntilAsync(HttpClient support, string url, Func<JsonElement, bool> done)
+    {
         var deadline = DateTime.UtcNow.AddSeconds(60);
-        var body = first;
-        while (body.GetProperty("runtimeStatus").GetString() != "Running" && DateTime.UtcNow < deadline)
+        var body = await GetAsync(support, url);
+        while (!done(body) && DateTime.UtcNow < deadline)
         {
             await Task.Delay(250);
             body = await GetAsync(support, url);
         }
 
-        Assert.Equal("Running", body.GetProperty("runtimeStatus").GetString());
-        Assert.False(body.TryGetProperty("customStatus", out _), "The lifecycle sets no custom status, so none should be answered.");
-
-        // History is there only where the Durable backend serves it; when it is, it is real events.
-        if (body.TryGetProperty("history", out var history))
-        {
-            Assert.NotEmpty(history.EnumerateArray());
-            Assert.Contains(history.EnumerateArray(), e => e.GetProperty("type").GetString() == "ExecutionStarted"
-                && e.GetProperty("name").GetString() == "ActivationLifecycleOrchestrator");
-        }
-
-        OpenApi.AssertConforms(OpenApi.Document, OpenApi.ResponseSchema(OpenApi.Document, "/support/customers/{customerId}/services/{serviceId}/orchestration", "get", "200"), body, "GET orchestration");
+        Assert.True(done(body), $"Gave up waiting on the orchestration; last answer: {body.GetRawText()}");
+        return body;
     }
 
     [Fact]

@@ -119,7 +119,7 @@ internal sealed class OrchestrationHarness : IAsyncDisposable
         var loggerFactory = TestOutputLogging.Create(output);
 
         var host = await DurableTaskTestHost.StartAsync(
-            registry => DurableSidecar.RegisterFunctions(registry, typeof(ActivationLifecycle).Assembly),
+            DurableSidecar.RegisterFunctions,
             new DurableTaskTestHostOptions
             {
                 Port = LoopbackPorts.Free(),
