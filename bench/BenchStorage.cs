@@ -1,63 +1,45 @@
-using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
-using System.Text.Json;
 using Azure.Data.Tables;
+using RapidStart.Testing;
 
 namespace RapidStart.Bench;
 
 /// <summary>
-/// The Azurite every local host of the run uses: the one named by <c>RapidStart__Storage__ConnectionString</c>
-/// (what <c>./rapidstart bench</c> exports), else a private in-memory Azurite started here (the way
-/// the end-to-end tests start one) and stopped at the end.
+/// The bench's storage: the Azurite <c>./rapidstart bench</c> started (its connection string in
+/// <c>RapidStart__Storage__ConnectionString</c>), or else a private in-memory one.
 /// </summary>
 public sealed class BenchStorage : IAsyncDisposable
 {
     public const string ConnectionStringVariable = "RapidStart__Storage__ConnectionString";
-    private const string AccountKey = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
 
-    private Process? _azurite;
+    private readonly AzuriteServer? _private;
 
-    private BenchStorage()
+    private BenchStorage(string connectionString, string source, AzuriteServer? privateAzurite)
     {
+        ConnectionString = connectionString;
+        Source = source;
+        _private = privateAzurite;
     }
 
-    public string ConnectionString { get; private set; } = "";
+    public string ConnectionString { get; }
 
     /// <summary>Where the Azurite came from, for the report.</summary>
-    public string Source { get; private set; } = "";
+    public string Source { get; }
 
     /// <summary>The private Azurite's process, when the bench started one.</summary>
-    public int? AzuritePid => _azurite?.Id;
+    public int? AzuritePid => _private?.Process?.Id;
 
     public static async Task<BenchStorage> StartAsync()
     {
-        var storage = new BenchStorage();
         if (Environment.GetEnvironmentVariable(ConnectionStringVariable) is { Length: > 0 } configured)
         {
-            storage.ConnectionString = configured;
-            storage.Source = $"Azurite from {ConnectionStringVariable} (started by ./rapidstart bench, in-memory)";
-        }
-        else
-        {
-            storage.ConnectionString = await storage.StartPrivateAzuriteAsync();
-            storage.Source = "private in-memory Azurite started by the bench (no connection string in the environment)";
+            return new BenchStorage(configured, $"Azurite from {ConnectionStringVariable} (started by ./rapidstart bench, in-memory)", null);
         }
 
-        return storage;
+        var azurite = await AzuriteServer.InMemoryAsync();
+        return new BenchStorage(azurite.ConnectionString, "private in-memory Azurite started by the bench (no connection string in the environment)", azurite);
     }
 
-    public ValueTask DisposeAsync()
-    {
-        if (_azurite is { HasExited: false })
-        {
-            _azurite.Kill(entireProcessTree: true);
-            _azurite.WaitForExit(5000);
-        }
-
-        _azurite?.Dispose();
-        return ValueTask.CompletedTask;
-    }
+    public ValueTask DisposeAsync() => _private?.DisposeAsync() ?? ValueTask.CompletedTask;
 
     /// <summary>The Azurite version as the table service reports it in its <c>Server</c> header.</summary>
     public async Task<string> AzuriteVersionAsync(CancellationToken cancellationToken)
@@ -75,83 +57,9 @@ public sealed class BenchStorage : IAsyncDisposable
         }
         catch (Azure.RequestFailedException)
         {
-            // Fall back to the installed package below.
+            // Reported as unknown below.
         }
 
-        return FindAzuriteDirectory() is { } directory
-            && JsonDocument.Parse(File.ReadAllText(Path.Combine(directory, "package.json"))).RootElement.TryGetProperty("version", out var version)
-            ? $"azurite {version.GetString()} (npm package)"
-            : "unknown";
+        return "unknown";
     }
-
-    private async Task<string> StartPrivateAzuriteAsync()
-    {
-        var directory = FindAzuriteDirectory()
-            ?? throw new InvalidOperationException($"Azurite is not installed: run ./rapidstart bench (or npm ci at the repository root), or set {ConnectionStringVariable}.");
-        var (blob, queue, table) = (BenchHost.FreePort(), BenchHost.FreePort(), BenchHost.FreePort());
-        var start = new ProcessStartInfo(Path.Combine(directory, "..", ".bin", "azurite"))
-        {
-            UseShellExecute = false,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            WorkingDirectory = Path.GetTempPath(),
-        };
-        foreach (var argument in new[]
-        {
-            "--silent", "--disableTelemetry", "--skipApiVersionCheck", "--loose", "--inMemoryPersistence",
-            "--blobHost", "127.0.0.1", "--blobPort", $"{blob}", "--queueHost", "127.0.0.1", "--queuePort", $"{queue}",
-            "--tableHost", "127.0.0.1", "--tablePort", $"{table}",
-        })
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        _azurite = Process.Start(start)!;
-        _azurite.OutputDataReceived += (_, _) => { };
-        _azurite.ErrorDataReceived += (_, _) => { };
-        _azurite.BeginOutputReadLine();
-        _azurite.BeginErrorReadLine();
-        foreach (var port in new[] { blob, queue, table })
-        {
-            await WaitForPortAsync(port);
-        }
-
-        return $"DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey={AccountKey};" +
-            $"BlobEndpoint=http://127.0.0.1:{blob}/devstoreaccount1;QueueEndpoint=http://127.0.0.1:{queue}/devstoreaccount1;TableEndpoint=http://127.0.0.1:{table}/devstoreaccount1";
-    }
-
-    /// <summary>node_modules/azurite of the repository, found upwards from the program's directory.</summary>
-    private static string? FindAzuriteDirectory()
-    {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            var candidate = Path.Combine(directory.FullName, "node_modules", "azurite");
-            if (File.Exists(Path.Combine(candidate, "package.json")))
-            {
-                return candidate;
-            }
-        }
-
-        return null;
-    }
-
-    private static async Task WaitForPortAsync(int port)
-    {
-        for (var attempt = 0; attempt < 150; attempt++)
-        {
-            try
-            {
-                using var client = new TcpClient();
-                await client.ConnectAsync(IPAddress.Loopback, port);
-                return;
-            }
-            catch (SocketException)
-            {
-                await Task.Delay(100);
-            }
-        }
-
-        throw new TimeoutException($"Azurite did not listen on port {port}.");
-    }
-
 }

@@ -43,6 +43,7 @@ public static class DurableSidecar
         builder.Services.AddSingleton<IOrchestrationService>(services => services.GetRequiredService<AzureStorageOrchestrationService>());
         builder.Services.AddSingleton<IOrchestrationServiceClient>(services => services.GetRequiredService<AzureStorageOrchestrationService>());
         builder.Services.AddSingleton<HistoryServingTaskHubServer>();
+        builder.Services.AddHostedService<StorageProviderShutdown>();
 
         var channel = GrpcChannel.ForAddress($"http://localhost:{options.SidecarPort}");
         builder.Services.AddDurableTaskWorker(worker =>
@@ -115,4 +116,16 @@ public static class DurableSidecar
             ? result.GetValue(task)
             : null;
     }
+}
+
+/// <summary>
+/// Stops the Azure Storage provider (its partition-lease loop and queue listeners) as part of the
+/// host's stop. The sidecar starts and stops it from fire-and-forget lifetime callbacks, so without
+/// this a stopped host left them running in the process, still polling storage.
+/// </summary>
+internal sealed class StorageProviderShutdown(AzureStorageOrchestrationService service) : IHostedService
+{
+    public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StopAsync(CancellationToken cancellationToken) => service.StopAsync(isForced: true).WaitAsync(cancellationToken);
 }

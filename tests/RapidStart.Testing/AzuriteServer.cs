@@ -57,11 +57,14 @@ public sealed class AzuriteServer : IAsyncDisposable
     public static string TableConnectionStringFor(int tablePort) =>
         $"DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey={AccountKey};TableEndpoint=http://127.0.0.1:{tablePort}/devstoreaccount1;";
 
+    /// <summary>A private in-memory Azurite on free loopback ports.</summary>
+    public static Task<AzuriteServer> InMemoryAsync() => StartAsync(location: null);
+
     /// <summary><c>RAPIDSTART_TEST_STORAGE</c> when it is set, else a private in-memory Azurite.</summary>
     public static Task<AzuriteServer> SharedOrInMemoryAsync() =>
         Environment.GetEnvironmentVariable(EnvironmentVariable) is { } configured && !string.IsNullOrWhiteSpace(configured)
             ? Task.FromResult(new AzuriteServer(configured, shared: true, location: null))
-            : StartAsync(location: null);
+            : InMemoryAsync();
 
     /// <summary>
     /// A private Azurite on disk in <paramref name="location"/> (a new temporary folder when null,

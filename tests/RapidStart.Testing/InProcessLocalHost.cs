@@ -13,6 +13,10 @@ public sealed class InProcessLocalHost : IAsyncDisposable
 {
     public static readonly TimeSpan DefaultHealthTimeout = TimeSpan.FromSeconds(90);
 
+    public static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(10);
+
+    private bool _stopped;
+
     private InProcessLocalHost(WebApplication app, IReadOnlyDictionary<string, string?> settings)
     {
         App = app;
@@ -115,10 +119,33 @@ public sealed class InProcessLocalHost : IAsyncDisposable
     public Task<HttpClient> PartnerAsync(string partnerId = "P-1001") =>
         ClientAsAsync(DevTokens.PartnerSubject(partnerId), ["partner"], partnerId);
 
+    /// <summary>
+    /// Stops the host, waiting at most <see cref="StopTimeout"/> for a graceful stop (the Durable
+    /// worker's stream into the same Kestrel ends last); stopping again does nothing.
+    /// </summary>
+    public async Task StopAsync()
+    {
+        if (_stopped)
+        {
+            return;
+        }
+
+        _stopped = true;
+        using var timeout = new CancellationTokenSource(StopTimeout);
+        try
+        {
+            await App.StopAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            // Stopped ungracefully: nothing of this host is used again.
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
         Http.Dispose();
-        await App.StopAsync();
+        await StopAsync();
         await App.DisposeAsync();
     }
 }
