@@ -73,7 +73,7 @@ public sealed class LifecycleTransitions(
         var expiresAt = now + Lifecycle.InvitationLifetime;
         var tokens = new List<ActivationTokenRecord>
         {
-            new(hash, sequence, subscription.Invitation.MicrosoftAccountId, now, expiresAt, TokenState.Live),
+            new(hash, sequence, subscription.Invitation!.MicrosoftAccountId, now, expiresAt, TokenState.Live),
         };
         if (subscription.LiveTokenHash is { } previous && await store.GetTokenAsync(key, previous, cancellationToken) is { } old)
         {

@@ -36,7 +36,7 @@ public static partial class Mailbox
             ? Directory.GetFiles(directory, "*.eml")
                 .Select(path => MimeKit.MimeMessage.Load(path))
                 .Where(message => message.To.Mailboxes.Any(m => string.Equals(m.Address, address, StringComparison.OrdinalIgnoreCase)))
-                .Select(message => message.Subject)
+                .Select(message => message.Subject ?? "")
                 .ToList()
             : [];
 

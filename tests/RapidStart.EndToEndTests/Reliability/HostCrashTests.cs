@@ -170,7 +170,7 @@ public sealed class HostCrashTests(HostCrashStorage storage, ITestOutputHelper o
             var inactivations = history.Where(h => h.GetProperty("to").GetString() == "Inactive").ToArray();
             var inactivation = Assert.Single(inactivations);
             Assert.Equal("system:sweep", inactivation.GetProperty("actor").GetString());
-            Assert.Equal(["Created", "Inactive"], history.Select(h => h.GetProperty("to").GetString()).ToArray());
+            Assert.Equal(["Created", "Inactive"], history.Select(h => h.GetProperty("to").GetString()!).ToArray());
             var notices = Mailbox.SubjectsTo(settings.MailDirectory, $"swept{i:D2}@reliability.example").Count(s => s.Contains("is inactive", StringComparison.Ordinal));
             Assert.True(notices <= 1, $"{ids[i]} got {notices} inactivation notices");
             if (notices == 0 || !listedInactive.Contains(ids[i]))
