@@ -3,14 +3,23 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.DurableTask.Client;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
 using RapidStart.Domain.Activation;
 using RapidStart.Domain.Problems;
 using RapidStart.Functions.Lifecycle;
+using RapidStart.Infrastructure.Auth;
 
 namespace RapidStart.Functions.Http;
 
 /// <summary>The customer administrator opens the link (an HTML page) and accepts (JSON, with their own bearer token).</summary>
-public sealed class ActivationFunctions(HttpApi api, ActivationService activation, LifecycleSignalsFactory signals, ActivationAttemptLimiter limiter)
+public sealed class ActivationFunctions(
+    HttpApi api,
+    ActivationService activation,
+    LifecycleSignalsFactory signals,
+    ActivationAttemptLimiter limiter,
+    IOptions<AuthOptions> auth,
+    IHostEnvironment environment)
 {
     [Function(nameof(ShowActivation))]
     public Task<IActionResult> ShowActivation(
@@ -22,7 +31,7 @@ public sealed class ActivationFunctions(HttpApi api, ActivationService activatio
             {
                 limiter.EnsureAllowed(client);
                 var view = await activation.ViewAsync(request.Query["token"], request.HttpContext.RequestAborted);
-                return ApiResult.Html(StatusCodes.Status200OK, ActivationPage.Render(view));
+                return ApiResult.Html(StatusCodes.Status200OK, ActivationPage.Render(view, developmentSignIn: auth.Value.DevelopmentIssuerIsOn(environment)));
             }
             catch (ProblemException problem) when (problem.Kind is ProblemKind.NotFound or ProblemKind.Gone or ProblemKind.TooManyRequests)
             {
@@ -67,9 +76,18 @@ public sealed class ActivationFunctions(HttpApi api, ActivationService activatio
 /// <summary>The activation page. Every value from storage is HTML-encoded; the script reads the token from the URL, never from markup.</summary>
 public static class ActivationPage
 {
-    public static string Render(ActivationView view)
+    /// <param name="view">What the invitation shows.</param>
+    /// <param name="developmentSignIn">
+    /// The development issuer is on (the local host): offer to sign in as the invited account with it,
+    /// so the page works in a browser without a Microsoft sign-in. Elsewhere the page takes the token
+    /// of the administrator's Microsoft sign-in.
+    /// </param>
+    public static string Render(ActivationView view, bool developmentSignIn = false)
     {
         string E(string value) => WebUtility.HtmlEncode(value);
+        var devSignIn = developmentSignIn
+            ? "<p><button id=\"devSignIn\" type=\"button\">Sign in with the development issuer</button> (local host only: signs in as the invited account)</p>"
+            : "";
         return Layout("Activate RapidStart Services", $"""
             <h1>Activate RapidStart Services</h1>
             <p>Your partner <strong>{E(view.PartnerId)}</strong> invites <strong>{E(view.AdministratorName)}</strong>
@@ -88,6 +106,7 @@ public static class ActivationPage
               <label><input type="checkbox" id="acceptPrivacyStatement"> I accept the privacy statement</label>
             </section>
             <p><label>Access token from your Microsoft sign-in <input type="password" id="bearer" autocomplete="off"></label></p>
+            {devSignIn}
             <button id="accept" type="button">Sign in and accept</button>
             <p id="result" role="status"></p>
             <script src="console/activation.js"></script>

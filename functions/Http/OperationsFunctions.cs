@@ -53,7 +53,7 @@ public sealed class OperationsFunctions(HttpApi api, TableRouter storage, IEngin
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "dev/token")] HttpRequest request) =>
         api.RunAnonymousAsync(request, async () =>
         {
-            if (!environment.IsDevelopment() || !auth.Value.DevelopmentIssuerEnabled)
+            if (!auth.Value.DevelopmentIssuerIsOn(environment))
             {
                 throw ProblemException.NotFound("route");
             }

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Hosting;
+
 namespace RapidStart.Infrastructure.Auth;
 
 /// <summary>
@@ -20,6 +22,13 @@ public sealed class AuthOptions
 
     /// <summary>True only on the local host in Development: POST /api/dev/token then issues tokens.</summary>
     public bool DevelopmentIssuerEnabled { get; set; }
+
+    /// <summary>
+    /// Whether the development issuer is on: its flag, and the Development environment. A flag alone
+    /// can't open it in production. Its route, its key's trust and the activation page's development
+    /// sign-in all ask this.
+    /// </summary>
+    public bool DevelopmentIssuerIsOn(IHostEnvironment environment) => DevelopmentIssuerEnabled && environment.IsDevelopment();
 
     /// <summary>Base64 key (at least 32 bytes) for the development issuer; a random one per process when empty.</summary>
     public string? DevelopmentSigningKey { get; set; }

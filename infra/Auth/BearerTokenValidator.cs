@@ -29,7 +29,7 @@ public sealed class BearerTokenValidator
     public BearerTokenValidator(IOptions<AuthOptions> options, DevelopmentSigningKey developmentKey, IHostEnvironment environment, ILogger<BearerTokenValidator> logger)
     {
         _options = options.Value;
-        _trustDevelopmentIssuer = _options.DevelopmentIssuerEnabled && environment.IsDevelopment();
+        _trustDevelopmentIssuer = _options.DevelopmentIssuerIsOn(environment);
         _developmentKey = developmentKey;
         _logger = logger;
         if (!string.IsNullOrEmpty(_options.Authority))

@@ -82,4 +82,30 @@ public sealed class ActivationPageXssTests(BrowserFixture browser)
         Assert.Empty(session.Dialogs);
         Assert.Empty(session.CspViolations());
     }
+
+    [Fact]
+    public async Task On_the_local_host_the_development_sign_in_signs_in_as_the_invited_account_and_accepting_works()
+    {
+        const string administrator = "devsignin@browser.example";
+        var (partner, customerId, link) = await InvitedAsync("Browser Dev Sign-in GmbH", administrator);
+
+        await using var session = await browser.OpenAsync();
+        var page = session.Page;
+        await page.GotoAsync(link);
+        await Expect(page.Locator("#bearer")).ToHaveValueAsync("");
+        await page.ClickAsync("#devSignIn");
+        await Expect(page.Locator("#result")).ToHaveTextAsync($"Signed in as {administrator} (development issuer).");
+        var token = await page.InputValueAsync("#bearer");
+        Assert.Equal(administrator, new Microsoft.IdentityModel.JsonWebTokens.JsonWebToken(token).Subject);
+
+        await page.CheckAsync("#acceptAgreement");
+        await page.CheckAsync("#acceptPrivacyStatement");
+        await page.ClickAsync("#accept");
+        await Expect(page.Locator("#result")).ToContainTextAsync("Activated.");
+
+        var subscription = await HttpAssert.JsonAsync(await partner.GetAsync($"/api/customers/{customerId}/services/rapidstart"), HttpStatusCode.OK);
+        Assert.Equal("Active", subscription.GetProperty("status").GetString());
+        Assert.Empty(session.Dialogs);
+        Assert.Empty(session.CspViolations());
+    }
 }
