@@ -45,10 +45,7 @@ public sealed class LifecycleTransitions(
     public async Task<LifecycleSnapshot> ReadAsync(SubscriptionKey key, CancellationToken cancellationToken)
     {
         var subscription = (await GetAsync(key, cancellationToken)).Value;
-        var unsent = subscription.Status == SubscriptionStatus.InvitationSent && subscription.Invitation is { SentAt: null, LastError: null } invitation
-            ? invitation.Sequence
-            : (int?)null;
-        return new LifecycleSnapshot(subscription.Status, subscription.TrialEndsAt, subscription.RetentionEndsAt, unsent);
+        return new LifecycleSnapshot(subscription.Status, subscription.TrialEndsAt, subscription.RetentionEndsAt, subscription.UnsentInvitationSequence);
     }
 
     /// <summary>
@@ -60,7 +57,7 @@ public sealed class LifecycleTransitions(
     {
         var current = await GetAsync(key, cancellationToken);
         var subscription = current.Value;
-        if (!IsPendingInvitation(subscription, sequence) || subscription.Invitation is { SentAt: not null } or { LastError: not null })
+        if (subscription.UnsentInvitationSequence != sequence)
         {
             logger.LogInformation("Invitation {Sequence} for {Subscription} is stale, sent or failed; nothing to do", sequence, key);
             return LifecycleState.Of(subscription);

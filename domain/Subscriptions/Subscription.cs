@@ -58,6 +58,13 @@ public sealed record Subscription(
 
     public bool IsPermanent => TrialEndsAt is null;
 
+    /// <summary>
+    /// The sequence of the invitation requested and still waiting to be mailed: neither sent nor
+    /// given up on (its retries ran out). Null when there is none.
+    /// </summary>
+    public int? UnsentInvitationSequence =>
+        Status == SubscriptionStatus.InvitationSent && Invitation is { SentAt: null, LastError: null } waiting ? waiting.Sequence : null;
+
     public static (Subscription Subscription, AuditEntry Audit) SignUp(
         string customerId, string partnerId, string serviceId, string countryRegion, string region,
         DateTimeOffset now, TimeSpan? trialPeriod, string actor)
