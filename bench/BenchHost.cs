@@ -57,12 +57,7 @@ public sealed class BenchHost : IAsyncDisposable
         var host = await InProcessLocalHost.StartAsync(
             storage.ConnectionString,
             "bench",
-            new Dictionary<string, string?>
-            {
-                // The report goes to stdout: the host logs only warnings and errors, to stderr.
-                ["Logging:LogLevel:Default"] = "Warning",
-                ["Logging:Console:LogToStandardErrorThreshold"] = "Trace",
-            },
+            LocalHostSettings.WarningsToStandardError(),
             healthTimeout: TimeSpan.FromSeconds(120)).WaitAsync(cancellationToken);
         var startUpTime = clock.Elapsed;
         var token = await DevTokens.IssueAsync(host.Http, "bench-agent@p-bench.example", ["partner"], PartnerId);

@@ -33,6 +33,16 @@ public static class LocalHostSettings
         ["RapidStart:Lifecycle:PublicBaseUrl"] = baseUrl + "/",
     };
 
+    /// <summary>
+    /// For programs that print a report to stdout (the bench, the soak): the host logs only warnings
+    /// and errors, and all of its log to stderr.
+    /// </summary>
+    public static Dictionary<string, string?> WarningsToStandardError() => new()
+    {
+        ["Logging:LogLevel:Default"] = "Warning",
+        ["Logging:Console:LogToStandardErrorThreshold"] = "Trace",
+    };
+
     /// <summary>The same settings as environment variables (<c>RapidStart__Storage__TableName</c>), for a host run as a process.</summary>
     public static Dictionary<string, string> AsEnvironment(IReadOnlyDictionary<string, string?> settings) =>
         settings.ToDictionary(p => p.Key.Replace(":", "__", StringComparison.Ordinal), p => p.Value ?? "");

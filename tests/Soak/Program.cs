@@ -32,11 +32,7 @@ var startUp = Stopwatch.StartNew();
 var host = await InProcessLocalHost.StartAsync(
     storage.ConnectionString,
     "soak",
-    new Dictionary<string, string?>
-    {
-        ["Logging:LogLevel:Default"] = "Warning",
-        ["Logging:Console:LogToStandardErrorThreshold"] = "Trace",
-    },
+    LocalHostSettings.WarningsToStandardError(),
     healthTimeout: TimeSpan.FromSeconds(120));
 Console.WriteLine($"# RapidStart soak: {options.Minutes} min at {options.Rate} req/s, report every {options.ReportSeconds} s");
 Console.WriteLine($"storage: {storage.Description}; host {host.BaseUrl} in this process (pid {Environment.ProcessId}); " +
