@@ -31,7 +31,7 @@ public sealed class ActivationFunctions(
             {
                 limiter.EnsureAllowed(client);
                 var view = await activation.ViewAsync(request.Query["token"], request.HttpContext.RequestAborted);
-                return ApiResult.Html(StatusCodes.Status200OK, ActivationPage.Render(view, developmentSignIn: auth.Value.DevelopmentIssuerIsOn(environment)));
+                return ApiResult.Html(StatusCodes.Status200OK, ActivationPage.Render(view));
             }
             catch (ProblemException problem) when (problem.Kind is ProblemKind.NotFound or ProblemKind.Gone or ProblemKind.TooManyRequests)
             {
