@@ -179,27 +179,12 @@ public sealed class OpenApiTests(LocalHostFixture host) : IClassFixture<LocalHos
     }
 }
 
-/// <summary>Finds and reads /work/shared/api.md (the folder <c>shared</c> beside the repository).</summary>
+/// <summary>Reads the contract page, <c>docs/api.md</c> of this repository.</summary>
 public static class ApiMd
 {
     public sealed record Field(string Name, IReadOnlyList<Field> Children);
 
-    public static string Path { get; } = Find();
-
-    private static string Find()
-    {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            var candidate = System.IO.Path.Combine(directory.FullName, "shared", "api.md");
-            if (File.Exists(candidate))
-            {
-                return candidate;
-            }
-        }
-
-        Assert.Fail($"Could not find shared/api.md in any folder above {AppContext.BaseDirectory}: the contract lives in ../shared/api.md relative to the repository.");
-        return "";
-    }
+    public static string Path { get; } = RepositoryFiles.PathOf("docs", "api.md");
 
     /// <summary>The field tree of a <c>{a, b (comment), c: {d, e}, f: [{g}]}</c> shape that starts right after <paramref name="marker"/>.</summary>
     public static IReadOnlyList<Field> FieldsAfter(string text, string marker)
