@@ -53,6 +53,7 @@ public static class LocalHostApp
         }
 
         var app = builder.Build();
+        app.UseProblemsForUnexpectedErrors();
         app.UseRouting();
         app.MapDurableSidecar(options);
         app.MapFunctions();
