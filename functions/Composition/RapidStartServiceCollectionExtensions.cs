@@ -62,8 +62,6 @@ public static class RapidStartServiceCollectionExtensions
     public static IServiceCollection AddRapidStartAuth(this IServiceCollection services, IConfiguration configuration)
     {
         services.Configure<AuthOptions>(configuration.GetSection(AuthOptions.SectionName));
-        services.AddSingleton<DevelopmentSigningKey>();
-        services.AddSingleton<DevelopmentTokenIssuer>();
         services.AddSingleton<BearerTokenValidator>();
         return services;
     }

@@ -19,18 +19,12 @@ public sealed class BearerTokenValidator
 {
     private readonly JsonWebTokenHandler _handler = new() { MapInboundClaims = false };
     private readonly AuthOptions _options;
-    private readonly DevelopmentSigningKey _developmentKey;
     private readonly ConfigurationManager<OpenIdConnectConfiguration>? _metadata;
     private readonly ILogger<BearerTokenValidator> _logger;
 
-    /// <summary>The development key is trusted only in Development with the issuer enabled: a flag alone can't open it in production.</summary>
-    private readonly bool _trustDevelopmentIssuer;
-
-    public BearerTokenValidator(IOptions<AuthOptions> options, DevelopmentSigningKey developmentKey, IHostEnvironment environment, ILogger<BearerTokenValidator> logger)
+    public BearerTokenValidator(IOptions<AuthOptions> options, ILogger<BearerTokenValidator> logger)
     {
         _options = options.Value;
-        _trustDevelopmentIssuer = _options.DevelopmentIssuerIsOn(environment);
-        _developmentKey = developmentKey;
         _logger = logger;
         if (!string.IsNullOrEmpty(_options.Authority))
         {
@@ -74,12 +68,6 @@ public sealed class BearerTokenValidator
             var configuration = await _metadata.GetConfigurationAsync(cancellationToken);
             keys.AddRange(configuration.SigningKeys);
             issuers.Add(_options.Issuer ?? configuration.Issuer);
-        }
-
-        if (_trustDevelopmentIssuer)
-        {
-            keys.Add(_developmentKey.Key);
-            issuers.Add(AuthOptions.DevelopmentIssuer);
         }
 
         return new TokenValidationParameters
