@@ -6,8 +6,8 @@ namespace RapidStart.Testing;
 
 /// <summary>
 /// The local host running in this process on free loopback ports, exactly as <c>./rapidstart up</c>
-/// runs it (Development, with the development token issuer; see <see cref="LocalHostSettings.Isolated"/>),
-/// started and healthy.
+/// runs it (Development, with its local identity provider on a port of its own; see
+/// <see cref="LocalHostSettings.Isolated"/>), started and healthy.
 /// </summary>
 public sealed class InProcessLocalHost : IAsyncDisposable
 {
@@ -33,6 +33,12 @@ public sealed class InProcessLocalHost : IAsyncDisposable
     public IReadOnlyDictionary<string, string?> Settings { get; }
 
     public string BaseUrl { get; }
+
+    /// <summary>The local identity provider's address (its authority is <c>{IdentityUrl}/common/v2.0</c>).</summary>
+    public string IdentityUrl => Settings["RapidStart:LocalIdentity:Url"]!;
+
+    /// <summary>Tokens a test makes itself for this host's provider (to be refused, or accepted).</summary>
+    public TokenForge Tokens => TokenForge.For(Settings);
 
     /// <summary>An anonymous client of the host.</summary>
     public HttpClient Http { get; }
@@ -112,7 +118,7 @@ public sealed class InProcessLocalHost : IAsyncDisposable
     public Task<string> TokenAsync(string subject, string[]? roles = null, string? partnerId = null) =>
         DevTokens.IssueAsync(Http, subject, roles, partnerId);
 
-    /// <summary>A client signed in as <paramref name="subject"/> with a token from the development issuer.</summary>
+    /// <summary>A client signed in as <paramref name="subject"/> with a token from the host's local identity provider.</summary>
     public async Task<HttpClient> ClientAsAsync(string subject, string[]? roles = null, string? partnerId = null) =>
         DevTokens.Client(BaseUrl, await TokenAsync(subject, roles, partnerId));
 
