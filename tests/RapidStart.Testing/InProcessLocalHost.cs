@@ -55,7 +55,8 @@ public sealed class InProcessLocalHost : IAsyncDisposable
     /// Starts a host over <paramref name="storageConnectionString"/> with names of its own starting with
     /// <paramref name="prefix"/> (tables, task hub, the mail folder <c>rapidstart-{prefix}-mail-…</c> in the
     /// temp folder), then <paramref name="settings"/> on top; <paramref name="configureServices"/> may add
-    /// or replace services. Returns once <c>/api/health</c> answers 200.
+    /// or replace services; <paramref name="environment"/> other than Development plays a deployment (no
+    /// identity provider, no development token). Returns once <c>/api/health</c> answers 200.
     /// </summary>
     public static async Task<InProcessLocalHost> StartAsync(
         string storageConnectionString,
@@ -63,7 +64,8 @@ public sealed class InProcessLocalHost : IAsyncDisposable
         IDictionary<string, string?>? settings = null,
         Action<IServiceCollection>? configureServices = null,
         TimeSpan? healthTimeout = null,
-        Action<string>? log = null)
+        Action<string>? log = null,
+        string environment = "Development")
     {
         var unique = LocalHostSettings.NewUnique();
         var mailDirectory = Path.Combine(Path.GetTempPath(), $"rapidstart-{prefix}-mail-" + Guid.NewGuid().ToString("N")[..8]);
@@ -74,7 +76,7 @@ public sealed class InProcessLocalHost : IAsyncDisposable
             all[key] = value;
         }
 
-        var host = new InProcessLocalHost(LocalHostApp.Build(["--environment", "Development"], all, configureServices), all);
+        var host = new InProcessLocalHost(LocalHostApp.Build(["--environment", environment], all, configureServices), all);
         try
         {
             await host.App.StartAsync();
