@@ -47,6 +47,15 @@ public sealed partial class LocalIdentityProviderTests(LocalIdentityHostFixture 
     }
 
     [Fact]
+    public async Task Discovery_OnTheApisPlainHttpPort_IsNotServed()
+    {
+        using var response = await fixture.Host.Http.GetAsync("/common/v2.0/.well-known/openid-configuration");
+
+        Assert.NotEqual(HttpStatusCode.OK, response.StatusCode);
+        Assert.DoesNotContain("jwks_uri", await response.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
     public async Task Keys_FromTheApiOrigin_AreTheSigningKeyWithItsKid()
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, "/common/discovery/v2.0/keys");
