@@ -62,7 +62,7 @@ public sealed class ActivationService(ISubscriptionStore store, ICustomerStore c
             {
                 throw ProblemException.Forbidden(caller.VerifiedAddress is null
                     ? $"This invitation is for {record.MicrosoftAccountId}, and the account you signed in with does not carry a verified email address. Sign in with {record.MicrosoftAccountId}; nothing was changed."
-                    : $"This invitation is for {record.MicrosoftAccountId}, not for {caller.VerifiedAddress}. Sign in with the account it was sent to; nothing was changed.");
+                    : $"This invitation is for {record.MicrosoftAccountId}, and you signed in with another account. Sign in with the account it was sent to; nothing was changed.");
             }
 
             var now = clock.GetUtcNow();

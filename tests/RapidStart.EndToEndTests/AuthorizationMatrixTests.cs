@@ -3,7 +3,9 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
+using RapidStart.Domain.Callers;
 using RapidStart.Functions.Http;
+using RapidStart.LocalHost.Identity;
 using Xunit.Abstractions;
 
 namespace RapidStart.EndToEndTests;
@@ -21,44 +23,50 @@ public sealed class AuthorizationMatrixTests(LocalHostFixture host, ITestOutputH
     /// route is served every caller gets 404, and then the row's statuses apply.
     /// </summary>
     public const string Matrix = """
-        | route | anonymous | garbage | expired | wrong-issuer | wrong-audience | wrong-key | alg-none | partner-A | partner-B | support | admin | reader | other-customer | notes |
-        |---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|
-        | GET /api/voice/accounts/{accountNumber} | 401 | 401 | 401 | 401 | 401 | 401 | 401 | 200 | 404 | 403 | 403 | 403 | 403 | partner A's VOICE account V-100200 |
-        | GET /api/voice/accounts | 401 | 401 | 401 | 401 | 401 | 401 | 401 | 200 | 200 | 403 | 403 | 403 | 403 | each partner sees only its own accounts |
-        | POST /api/customers | 401 | 401 | 401 | 401 | 401 | 401 | 401 | 201 | 201 | 403 | 403 | 403 | 403 | a valid prospect draft; each partner creates its own |
-        | GET /api/customers | 401 | 401 | 401 | 401 | 401 | 401 | 401 | 200 | 200 | 403 | 403 | 403 | 403 | each partner lists only its own |
-        | GET /api/customers/{customerId} | 401 | 401 | 401 | 401 | 401 | 401 | 401 | 200 | 404 | 403 | 403 | 403 | 403 | |
-        | PUT /api/customers/{customerId}/voice-account | 401 | 401 | 401 | 401 | 401 | 401 | 401 | 200 | 404 | 403 | 403 | 403 | 403 | runs last: partner A's call makes the customer existing |
-        | GET /api/catalog/services | 401 | 401 | 401 | 401 | 401 | 401 | 401 | 200 | 200 | 403 | 403 | 403 | 403 | |
-        | POST /api/customers/{customerId}/services | 401 | 401 | 401 | 401 | 401 | 401 | 401 | 409 | 404 | 403 | 403 | 403 | 403 | the owner passes authorization; the service exists already |
-        | GET /api/customers/{customerId}/services/{serviceId} | 401 | 401 | 401 | 401 | 401 | 401 | 401 | 200 | 404 | 403 | 403 | 403 | 403 | |
-        | PATCH /api/customers/{customerId}/services/{serviceId} | 401 | 401 | 401 | 401 | 401 | 401 | 401 | 409 | 404 | 403 | 403 | 403 | 403 | the country/region never changes |
-        | POST /api/customers/{customerId}/services/{serviceId}/activation | 401 | 401 | 401 | 401 | 401 | 401 | 401 | 409 | 404 | 403 | 403 | 403 | 403 | the service is Active |
-        | DELETE /api/customers/{customerId}/services/{serviceId}/activation | 401 | 401 | 401 | 401 | 401 | 401 | 401 | 409 | 404 | 403 | 403 | 403 | 403 | no invitation to revoke |
-        | GET /api/customers/{customerId}/services/{serviceId}/history | 401 | 401 | 401 | 401 | 401 | 401 | 401 | 200 | 404 | 403 | 403 | 403 | 403 | |
-        | GET /api/services | 401 | 401 | 401 | 401 | 401 | 401 | 401 | 200 | 200 | 403 | 403 | 403 | 403 | each partner lists only its own |
-        | GET /api/activate | 200 | 200 | 200 | 200 | 200 | 200 | 200 | 200 | 200 | 200 | 200 | 200 | 200 | anonymous; a live link of partner A's invited customer; the Authorization header is ignored |
-        | POST /api/activate | 401 | 401 | 401 | 401 | 401 | 401 | 401 | 403 | 403 | 403 | 403 | 403 | 403 | a live link sent to someone else: only the invited account may accept |
-        | GET /api/portal/customers/{customerId}/users | 401 | 401 | 401 | 401 | 401 | 401 | 401 | 404 | 404 | 404 | 200 | 200 | 404 | non-members get 404, as for no customer |
-        | POST /api/portal/customers/{customerId}/users | 401 | 401 | 401 | 401 | 401 | 401 | 401 | 404 | 404 | 404 | 201 | 403 | 404 | administrators only |
-        | PUT /api/portal/customers/{customerId}/users/{microsoftAccountId} | 401 | 401 | 401 | 401 | 401 | 401 | 401 | 404 | 404 | 404 | 200 | 403 | 404 | administrators only |
-        | DELETE /api/portal/customers/{customerId}/users/{microsoftAccountId} | 401 | 401 | 401 | 401 | 401 | 401 | 401 | 404 | 404 | 404 | 204 | 403 | 404 | administrators only; runs last |
-        | POST /api/support/customers/{customerId}/services/{serviceId}/reactivate | 401 | 401 | 401 | 401 | 401 | 401 | 401 | 403 | 403 | 409 | 403 | 403 | 403 | Support passes authorization; the service is not Inactive |
-        | GET /api/support/customers/{customerId} | 401 | 401 | 401 | 401 | 401 | 401 | 401 | 403 | 403 | 200 | 403 | 403 | 403 | |
-        | GET /api/support/customers/{customerId}/services/{serviceId}/orchestration | 401 | 401 | 401 | 401 | 401 | 401 | 401 | 403 | 403 | 200 | 403 | 403 | 403 | extension beyond api.md: the Durable instance, read-only |
-        | GET /api/health | 200 | 200 | 200 | 200 | 200 | 200 | 200 | 200 | 200 | 200 | 200 | 200 | 200 | anonymous |
-        | GET /api/openapi.json | 200 | 200 | 200 | 200 | 200 | 200 | 200 | 200 | 200 | 200 | 200 | 200 | 200 | anonymous; pending while not served (then 404 for everyone) |
-        | GET /api/console | 200 | 200 | 200 | 200 | 200 | 200 | 200 | 200 | 200 | 200 | 200 | 200 | 200 | extension beyond api.md: the partner console's static page; holds no data |
-        | GET /api/console/{asset} | 200 | 200 | 200 | 200 | 200 | 200 | 200 | 200 | 200 | 200 | 200 | 200 | 200 | extension beyond api.md: the console's script (app.js); holds no data |
-        | POST /api/dev/token | 200 | 200 | 200 | 200 | 200 | 200 | 200 | 200 | 200 | 200 | 200 | 200 | 200 | anonymous; only in Development with the development issuer enabled, 404 elsewhere |
+        | route | anonymous | garbage | expired | wrong-issuer | wrong-audience | wrong-key | alg-none | partner-A | partner-B | support | admin | reader | other-customer | unregistered-partner | support-elsewhere | admin-recycled | notes |
+        |---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|
+        | GET /api/voice/accounts/{accountNumber} | 401 | 401 | 401 | 401 | 401 | 401 | 401 | 200 | 404 | 403 | 403 | 403 | 403 | 403 | 403 | 403 | partner A's VOICE account V-100200 |
+        | GET /api/voice/accounts | 401 | 401 | 401 | 401 | 401 | 401 | 401 | 200 | 200 | 403 | 403 | 403 | 403 | 403 | 403 | 403 | each partner sees only its own accounts |
+        | POST /api/customers | 401 | 401 | 401 | 401 | 401 | 401 | 401 | 201 | 201 | 403 | 403 | 403 | 403 | 403 | 403 | 403 | a valid prospect draft; each partner creates its own |
+        | GET /api/customers | 401 | 401 | 401 | 401 | 401 | 401 | 401 | 200 | 200 | 403 | 403 | 403 | 403 | 403 | 403 | 403 | each partner lists only its own |
+        | GET /api/customers/{customerId} | 401 | 401 | 401 | 401 | 401 | 401 | 401 | 200 | 404 | 403 | 403 | 403 | 403 | 403 | 403 | 403 |  |
+        | PUT /api/customers/{customerId}/voice-account | 401 | 401 | 401 | 401 | 401 | 401 | 401 | 200 | 404 | 403 | 403 | 403 | 403 | 403 | 403 | 403 | runs last: partner A's call makes the customer existing |
+        | GET /api/catalog/services | 401 | 401 | 401 | 401 | 401 | 401 | 401 | 200 | 200 | 403 | 403 | 403 | 403 | 403 | 403 | 403 |  |
+        | POST /api/customers/{customerId}/services | 401 | 401 | 401 | 401 | 401 | 401 | 401 | 409 | 404 | 403 | 403 | 403 | 403 | 403 | 403 | 403 | the owner passes authorization; the service exists already |
+        | GET /api/customers/{customerId}/services/{serviceId} | 401 | 401 | 401 | 401 | 401 | 401 | 401 | 200 | 404 | 403 | 403 | 403 | 403 | 403 | 403 | 403 |  |
+        | PATCH /api/customers/{customerId}/services/{serviceId} | 401 | 401 | 401 | 401 | 401 | 401 | 401 | 409 | 404 | 403 | 403 | 403 | 403 | 403 | 403 | 403 | the country/region never changes |
+        | POST /api/customers/{customerId}/services/{serviceId}/activation | 401 | 401 | 401 | 401 | 401 | 401 | 401 | 409 | 404 | 403 | 403 | 403 | 403 | 403 | 403 | 403 | the service is Active |
+        | DELETE /api/customers/{customerId}/services/{serviceId}/activation | 401 | 401 | 401 | 401 | 401 | 401 | 401 | 409 | 404 | 403 | 403 | 403 | 403 | 403 | 403 | 403 | no invitation to revoke |
+        | GET /api/customers/{customerId}/services/{serviceId}/history | 401 | 401 | 401 | 401 | 401 | 401 | 401 | 200 | 404 | 403 | 403 | 403 | 403 | 403 | 403 | 403 |  |
+        | GET /api/services | 401 | 401 | 401 | 401 | 401 | 401 | 401 | 200 | 200 | 403 | 403 | 403 | 403 | 403 | 403 | 403 | each partner lists only its own |
+        | GET /api/activate | 200 | 200 | 200 | 200 | 200 | 200 | 200 | 200 | 200 | 200 | 200 | 200 | 200 | 200 | 200 | 200 | anonymous; a live link of partner A's invited customer; the Authorization header is ignored |
+        | POST /api/activate | 401 | 401 | 401 | 401 | 401 | 401 | 401 | 403 | 403 | 403 | 403 | 403 | 403 | 403 | 403 | 403 | a live link sent to someone else: only the invited account may accept |
+        | GET /api/portal/customers/{customerId}/users | 401 | 401 | 401 | 401 | 401 | 401 | 401 | 404 | 404 | 404 | 200 | 200 | 404 | 404 | 404 | 404 | non-members get 404, as for no customer |
+        | POST /api/portal/customers/{customerId}/users | 401 | 401 | 401 | 401 | 401 | 401 | 401 | 404 | 404 | 404 | 201 | 403 | 404 | 404 | 404 | 404 | administrators only |
+        | PUT /api/portal/customers/{customerId}/users/{microsoftAccountId} | 401 | 401 | 401 | 401 | 401 | 401 | 401 | 404 | 404 | 404 | 200 | 403 | 404 | 404 | 404 | 404 | administrators only |
+        | DELETE /api/portal/customers/{customerId}/users/{microsoftAccountId} | 401 | 401 | 401 | 401 | 401 | 401 | 401 | 404 | 404 | 404 | 204 | 403 | 404 | 404 | 404 | 404 | administrators only; runs last |
+        | POST /api/support/customers/{customerId}/services/{serviceId}/reactivate | 401 | 401 | 401 | 401 | 401 | 401 | 401 | 403 | 403 | 409 | 403 | 403 | 403 | 403 | 403 | 403 | Support passes authorization; the service is not Inactive |
+        | GET /api/support/customers/{customerId} | 401 | 401 | 401 | 401 | 401 | 401 | 401 | 403 | 403 | 200 | 403 | 403 | 403 | 403 | 403 | 403 |  |
+        | GET /api/support/customers/{customerId}/services/{serviceId}/orchestration | 401 | 401 | 401 | 401 | 401 | 401 | 401 | 403 | 403 | 200 | 403 | 403 | 403 | 403 | 403 | 403 | extension beyond api.md: the Durable instance, read-only |
+        | GET /api/support/partners | 401 | 401 | 401 | 401 | 401 | 401 | 401 | 403 | 403 | 200 | 403 | 403 | 403 | 403 | 403 | 403 | Support's partner registry |
+        | PUT /api/support/partners/{partnerId} | 401 | 401 | 401 | 401 | 401 | 401 | 401 | 403 | 403 | 201 | 403 | 403 | 403 | 403 | 403 | 403 | registers a new partner (P-3030) with a tenant of its own |
+        | DELETE /api/support/partners/{partnerId} | 401 | 401 | 401 | 401 | 401 | 401 | 401 | 403 | 403 | 204 | 403 | 403 | 403 | 403 | 403 | 403 | removes the partner the PUT registered; runs last |
+        | GET /api/health | 200 | 200 | 200 | 200 | 200 | 200 | 200 | 200 | 200 | 200 | 200 | 200 | 200 | 200 | 200 | 200 | anonymous |
+        | GET /api/openapi.json | 200 | 200 | 200 | 200 | 200 | 200 | 200 | 200 | 200 | 200 | 200 | 200 | 200 | 200 | 200 | 200 | anonymous; pending while not served (then 404 for everyone) |
+        | GET /api/console | 200 | 200 | 200 | 200 | 200 | 200 | 200 | 200 | 200 | 200 | 200 | 200 | 200 | 200 | 200 | 200 | extension beyond api.md: the partner console's static page; holds no data |
+        | GET /api/console/{asset} | 200 | 200 | 200 | 200 | 200 | 200 | 200 | 200 | 200 | 200 | 200 | 200 | 200 | 200 | 200 | 200 | extension beyond api.md: the console's script (app.js); holds no data |
+        | POST /api/dev/token | 200 | 200 | 200 | 200 | 200 | 200 | 200 | 200 | 200 | 200 | 200 | 200 | 200 | 200 | 200 | 200 | anonymous; only in Development with the development issuer enabled, 404 elsewhere |
         """;
 
     /// <summary>The caller kinds, in the matrix's column order.</summary>
     public static readonly string[] Callers =
-        ["anonymous", "garbage", "expired", "wrong-issuer", "wrong-audience", "wrong-key", "alg-none", "partner-A", "partner-B", "support", "admin", "reader", "other-customer"];
+        ["anonymous", "garbage", "expired", "wrong-issuer", "wrong-audience", "wrong-key", "alg-none", "partner-A", "partner-B", "support", "admin", "reader", "other-customer",
+         "unregistered-partner", "support-elsewhere", "admin-recycled"];
 
     private const string PendingNote = "pending while not served";
     private const string NoSuchCustomer = "eu-west-01m8aaaaaaaaaaaaaaaaaaaaaa";
+    private const string NewPartner = "P-3030";
+    private const string NewPartnerTenant = "30303030-3030-4030-8030-303030303030";
 
     // Partner A's customer (Active, with a Reader and a Contributor), partner B's customer (Active),
     // and partner A's pending customer whose live link the activation rows use.
@@ -202,7 +210,7 @@ public sealed class AuthorizationMatrixTests(LocalHostFixture host, ITestOutputH
     private async Task CheckNothingLeaksAsync(Dictionary<(string Route, string Caller), Outcome> outcomes, World world, List<string> mismatches)
     {
         var rows = ParseTable(Matrix).Rows.ToDictionary(r => r.Route);
-        foreach (var ((route, caller), outcome) in outcomes.Where(o => o.Value.Status == 404 && o.Key.Caller is "partner-B" or "other-customer" or "support" or "partner-A"))
+        foreach (var ((route, caller), outcome) in outcomes.Where(o => o.Value.Status == 404 && o.Key.Caller is "partner-B" or "other-customer" or "support" or "partner-A" or "unregistered-partner" or "support-elsewhere" or "admin-recycled"))
         {
             var row = rows[route];
             if (!row.Template.Contains("{customerId}") && !row.Template.Contains("{accountNumber}"))
@@ -240,7 +248,8 @@ public sealed class AuthorizationMatrixTests(LocalHostFixture host, ITestOutputH
             .Replace("{serviceId}", "rapidstart", StringComparison.Ordinal)
             .Replace("{accountNumber}", customerId is null ? "V-100200" : "V-999999", StringComparison.Ordinal)
             .Replace("{microsoftAccountId}", Uri.EscapeDataString(AlphaVictim), StringComparison.Ordinal)
-            .Replace("{asset}", "app.js", StringComparison.Ordinal);
+            .Replace("{asset}", "app.js", StringComparison.Ordinal)
+            .Replace("{partnerId}", NewPartner, StringComparison.Ordinal);
         object? body = row.Route switch
         {
             "GET /api/voice/accounts" => null,
@@ -258,6 +267,7 @@ public sealed class AuthorizationMatrixTests(LocalHostFixture host, ITestOutputH
             "POST /api/portal/customers/{customerId}/users" => new { microsoftAccountId = "alpha-new@alpha-matrix.example", displayName = "New User", role = "Reader" },
             "PUT /api/portal/customers/{customerId}/users/{microsoftAccountId}" => new { role = "Contributor" },
             "POST /api/support/customers/{customerId}/services/{serviceId}/reactivate" => new { voiceAccountNumber = "V-100203" },
+            "PUT /api/support/partners/{partnerId}" => new { name = "Matrix Partner", tenantIds = new[] { NewPartnerTenant } },
             "POST /api/dev/token" => new { sub = "someone@dev.example", roles = new[] { "partner" }, partnerId = "P-9009" },
             _ => null,
         };
@@ -317,6 +327,12 @@ public sealed class AuthorizationMatrixTests(LocalHostFixture host, ITestOutputH
             ["admin"] = await host.TokenAsync(AlphaAdmin),
             ["reader"] = await host.TokenAsync(AlphaReader),
             ["other-customer"] = await host.TokenAsync(BetaAdmin),
+            ["unregistered-partner"] = await host.TokenAsync("agent@p-9009.example", ["partner"], "P-9009"),
+            ["support-elsewhere"] = host.Tokens.For(
+                LocalDirectory.InTenant(new LocalTenant(LocalDirectory.TenantIdOf("fabrikam.example"), "fabrikam.example", null, Caller.SupportRole), "help@fabrikam.example")),
+            ["admin-recycled"] = host.Tokens.For(
+                LocalDirectory.InTenant(new LocalTenant(LocalDirectory.TenantIdOf("alpha-matrix.example"), "alpha-matrix.example", null, null), AlphaAdmin),
+                d => d.Claims["oid"] = Guid.NewGuid().ToString("D")),
         };
         Assert.Equal(Callers.Order(), tokens.Keys.Order());
         return new World(alpha, beta, gamma, gammaToken, tokens);
@@ -361,6 +377,9 @@ public sealed class AuthorizationMatrixTests(LocalHostFixture host, ITestOutputH
 
         var users = await HttpAssert.JsonAsync(await alphaAdmin.GetAsync($"/api/portal/customers/{world.Alpha}/users"), HttpStatusCode.OK);
         parts.Add($"alpha users [{string.Join(", ", users.GetProperty("items").EnumerateArray().Select(u => $"{u.GetProperty("microsoftAccountId").GetString()}={u.GetProperty("role").GetString()}").Order())}]");
+        var support = await host.ClientAsAsync("help@rapidstart.example", ["support"]);
+        var registry = await HttpAssert.JsonAsync(await support.GetAsync("/api/support/partners"), HttpStatusCode.OK);
+        parts.Add($"registry [{string.Join(", ", registry.GetProperty("items").EnumerateArray().Select(p => $"{p.GetProperty("partnerId").GetString()}={p.GetProperty("tenantIds").GetArrayLength()}").Order())}]");
         foreach (var (name, partner) in new[] { ("A", partnerA), ("B", partnerB) })
         {
             var list = await HttpAssert.JsonAsync(await partner.GetAsync("/api/customers?pageSize=1000"), HttpStatusCode.OK);
@@ -438,6 +457,13 @@ public sealed class AuthorizationMatrixTests(LocalHostFixture host, ITestOutputH
 public sealed class ProductionEnvironmentHostFixture : LocalHostFixture
 {
     protected override string EnvironmentName => "Production";
+
+    /// <summary>What a deployment must configure; the authority is one that does not answer, as no provider runs here.</summary>
+    protected override IDictionary<string, string?> Settings => new Dictionary<string, string?>
+    {
+        ["RapidStart:Auth:ClientId"] = DevTokens.ClientId,
+        ["RapidStart:Auth:Authority"] = "https://127.0.0.1:9/common/v2.0",
+    };
 }
 
 /// <summary>Development issuer exposure: outside Development the provider and its token route don't exist, and its key is trusted by nothing.</summary>
