@@ -34,4 +34,19 @@ public sealed class AuthOptions
     public string? DevelopmentSigningKey { get; set; }
 
     public TimeSpan DevelopmentTokenLifetime { get; set; } = TimeSpan.FromHours(8);
+
+    /// <summary>How MSAL.js in the pages talks to the authority: <c>AAD</c> for Entra ID, <c>OIDC</c> for the local provider.</summary>
+    public string ProtocolMode { get; set; } = "AAD";
+
+    /// <summary>The application (client) ID the browser pages sign in with (a public client: authorization code + PKCE).</summary>
+    public string? ClientId { get; set; }
+
+    /// <summary>The API's application ID URI; empty means <c>api://{ClientId}</c>.</summary>
+    public string? ApplicationIdUri { get; set; }
+
+    /// <summary>The delegated permission (scope) the API exposes.</summary>
+    public string ScopeName { get; set; } = "access_as_user";
+
+    /// <summary>The scope the pages ask for: <c>{ApplicationIdUri}/{ScopeName}</c>.</summary>
+    public string Scope => $"{(string.IsNullOrEmpty(ApplicationIdUri) ? $"api://{ClientId}" : ApplicationIdUri.TrimEnd('/'))}/{ScopeName}";
 }
