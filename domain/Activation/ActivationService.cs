@@ -58,15 +58,20 @@ public sealed class ActivationService(ISubscriptionStore store, ICustomerStore c
         var accepted = await OptimisticRetry.RunAsync(async () =>
         {
             var (_, current, record) = await ResolveLiveAsync(token, cancellationToken);
-            if (Validation.FieldRules.NormalizeAccountId(caller.Subject) != record.MicrosoftAccountId)
+            if (caller.VerifiedAddress != record.MicrosoftAccountId)
             {
-                throw ProblemException.Forbidden("This invitation is for another Microsoft account. Sign in with the account it was sent to; nothing was changed.");
+                throw ProblemException.Forbidden(caller.VerifiedAddress is null
+                    ? $"This invitation is for {record.MicrosoftAccountId}, and the account you signed in with does not carry a verified email address. Sign in with {record.MicrosoftAccountId}; nothing was changed."
+                    : $"This invitation is for {record.MicrosoftAccountId}, not for {caller.VerifiedAddress}. Sign in with the account it was sent to; nothing was changed.");
             }
 
             var now = clock.GetUtcNow();
             var lifecycle = options.Value;
-            var (active, audit) = current.Value.Accept(now, new Acceptance(now, record.MicrosoftAccountId, lifecycle.AgreementVersion, lifecycle.PrivacyStatementVersion));
-            var administrator = new PortalUser(record.MicrosoftAccountId, active.Invitation!.AdministratorName, PortalRoles.Administrator, now);
+            var acceptance = new Acceptance(now, record.MicrosoftAccountId, lifecycle.AgreementVersion, lifecycle.PrivacyStatementVersion, caller.Identity.ToString());
+            var (active, audit) = current.Value.Accept(now, acceptance);
+
+            // Bound to the identity that accepted: from now on the address alone lets no one in.
+            var administrator = new PortalUser(record.MicrosoftAccountId, active.Invitation!.AdministratorName, PortalRoles.Administrator, now, caller.Identity);
             await store.CommitAsync(
                 new SubscriptionCommit(active, current.ETag, audit, [record with { State = TokenState.Used }], [administrator]),
                 cancellationToken);

@@ -257,7 +257,7 @@ public sealed class CustomerService(ICustomerStore store, IVoiceDirectory voice,
         var name = errors.Text($"{field}.name", draft.Name, FieldRules.MaxNameLength, required: true);
         var accountId = errors.AccountId($"{field}.microsoftAccountId", draft.MicrosoftAccountId, required: true);
         var email = errors.Email($"{field}.contactEmail", draft.ContactEmail, required: true);
-        if (accountId is not null && accountId == FieldRules.NormalizeAccountId(caller.Subject))
+        if (accountId is not null && (accountId == caller.VerifiedAddress || accountId == FieldRules.NormalizeAccountId(caller.Name)))
         {
             errors.Add($"{field}.microsoftAccountId", "The customer administrator must use a Microsoft account other than the one you signed in with; someone from your organization may act for the customer, but with another account.");
         }

@@ -16,8 +16,8 @@ public sealed class PortalService(ISubscriptionStore store, ICustomerStore custo
 {
     public async Task<IReadOnlyList<PortalUser>> ListAsync(Caller caller, string customerId, CancellationToken cancellationToken)
     {
-        var (subscription, _) = await OpenAsync(caller, customerId, administratorOnly: false, cancellationToken);
-        return await store.ListUsersAsync(subscription.Value.Key, cancellationToken);
+        // Retried: the caller's first sign-in binds them, a write that can lose a race.
+        return await OptimisticRetry.RunAsync(async () => (await OpenAsync(caller, customerId, administratorOnly: false, cancellationToken)).Users);
     }
 
     public async Task<PortalUser> AddAsync(Caller caller, string customerId, string? microsoftAccountId, string? displayName, string? role, CancellationToken cancellationToken)
@@ -85,9 +85,11 @@ public sealed class PortalService(ISubscriptionStore store, ICustomerStore custo
 
     /// <summary>
     /// The caller's way in: they must be a user of this customer (404 otherwise, as for a customer
-    /// that does not exist), and the portal is open only while the service is Active (403).
+    /// that does not exist), and the portal is open only while the service is Active (403). A user
+    /// not yet bound to an identity (added by address, or accepted before binding existed) is bound to
+    /// the caller's <c>tid</c> + <c>oid</c> here, at their first sign-in with the verified address.
     /// </summary>
-    private async Task<(Versioned<Subscription>, IReadOnlyList<PortalUser>)> OpenAsync(Caller caller, string customerId, bool administratorOnly, CancellationToken cancellationToken)
+    private async Task<(Versioned<Subscription> Subscription, IReadOnlyList<PortalUser> Users)> OpenAsync(Caller caller, string customerId, bool administratorOnly, CancellationToken cancellationToken)
     {
         var customer = CustomerId.RegionOf(customerId) is null ? null : (await customers.GetAsync(customerId, cancellationToken))?.Value;
         if (customer is null || !customer.SubscriptionRegions.TryGetValue(ServiceCatalog.RapidStartServiceId, out var region))
@@ -98,12 +100,13 @@ public sealed class PortalService(ISubscriptionStore store, ICustomerStore custo
         var subscription = await store.GetAsync(new SubscriptionKey(region, customerId, ServiceCatalog.RapidStartServiceId), cancellationToken)
             ?? throw ProblemException.NotFound("customer");
         var users = await store.ListUsersAsync(subscription.Value.Key, cancellationToken);
-        var callerAccount = FieldRules.NormalizeAccountId(caller.Subject);
-        var me = users.FirstOrDefault(u => u.MicrosoftAccountId == callerAccount);
+        var me = users.FirstOrDefault(u => u.IsSignedInAs(caller));
         if (me is null)
         {
             // The invited administrator may learn that the portal opens after acceptance; anyone else learns nothing.
-            if (subscription.Value.Status != SubscriptionStatus.Active && subscription.Value.Invitation?.MicrosoftAccountId == callerAccount)
+            if (subscription.Value.Status != SubscriptionStatus.Active
+                && caller.VerifiedAddress is not null
+                && subscription.Value.Invitation?.MicrosoftAccountId == caller.VerifiedAddress)
             {
                 throw ProblemException.Forbidden("The customer portal opens once the invitation is accepted.");
             }
@@ -119,6 +122,14 @@ public sealed class PortalService(ISubscriptionStore store, ICustomerStore custo
         if (administratorOnly && me.Role != PortalRoles.Administrator)
         {
             throw ProblemException.Forbidden("Only an Administrator can change the organization's users.");
+        }
+
+        if (me.Identity is null)
+        {
+            var bound = me with { Identity = caller.Identity };
+            var etag = await store.CommitAsync(new SubscriptionCommit(subscription.Value, subscription.ETag, UsersToUpsert: [bound]), cancellationToken);
+            subscription = subscription with { ETag = etag };
+            users = users.Select(u => u == me ? bound : u).ToArray();
         }
 
         return (subscription, users);

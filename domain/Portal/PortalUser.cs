@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
+using RapidStart.Domain.Callers;
 
 namespace RapidStart.Domain.Portal;
 
@@ -13,9 +14,20 @@ public static class PortalRoles
     public static readonly IReadOnlyList<string> All = [Administrator, Contributor, Reader];
 }
 
-/// <summary>A user of the customer portal: one Microsoft account with one role in one customer.</summary>
-public sealed record PortalUser(string MicrosoftAccountId, string DisplayName, string Role, DateTimeOffset AddedAt)
+/// <summary>
+/// A user of the customer portal: one Microsoft account with one role in one customer. Added by
+/// sign-in address; <see cref="Identity"/> binds them to one Entra identity (<c>tid</c> + <c>oid</c>) at
+/// acceptance or at their first sign-in, and from then on only that identity is recognised.
+/// </summary>
+public sealed record PortalUser(string MicrosoftAccountId, string DisplayName, string Role, DateTimeOffset AddedAt, AccountIdentity? Identity = null)
 {
+    /// <summary>
+    /// Whether <paramref name="caller"/> is this user: their bound identity, or, before binding, the
+    /// address the identity platform verified for them.
+    /// </summary>
+    public bool IsSignedInAs(Caller caller) =>
+        Identity is { } bound ? bound == caller.Identity : caller.VerifiedAddress is { } address && address == MicrosoftAccountId;
+
     /// <summary>
     /// A strong validator of this user, for <c>If-Match</c> on the portal's PUT and DELETE. Users are
     /// written in one batch with their subscription, so the table's per-row ETag is not at hand after

@@ -20,7 +20,8 @@ public sealed record Invitation(
     string? LastError);
 
 /// <summary>What the administrator agreed to, and when: kept for the life of the subscription.</summary>
-public sealed record Acceptance(DateTimeOffset At, string MicrosoftAccountId, string AgreementVersion, string PrivacyStatementVersion);
+/// <param name="AcceptedBy">The Entra identity that accepted (<c>tid</c>/<c>oid</c>); null for acceptances recorded before sign-in binding.</param>
+public sealed record Acceptance(DateTimeOffset At, string MicrosoftAccountId, string AgreementVersion, string PrivacyStatementVersion, string? AcceptedBy = null);
 
 /// <summary>One line of a subscription's audit trail.</summary>
 public sealed record AuditEntry(DateTimeOffset At, string Actor, SubscriptionStatus? From, SubscriptionStatus To, string Reason);
@@ -136,7 +137,7 @@ public sealed record Subscription(
         {
             Status = SubscriptionStatus.Purged,
             Invitation = null,
-            Acceptance = Acceptance is null ? null : Acceptance with { MicrosoftAccountId = "" },
+            Acceptance = Acceptance is null ? null : Acceptance with { MicrosoftAccountId = "", AcceptedBy = null },
             LiveTokenHash = null,
             RecentSends = [],
         }).Audited(now, actor, Status, $"Retention ended {RetentionEndsAt:yyyy-MM-dd HH:mm:ss} UTC: customer data deleted.");

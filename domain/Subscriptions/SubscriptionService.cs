@@ -304,7 +304,7 @@ public sealed class SubscriptionService(
     }
 
     public static string Actor(Caller caller) =>
-        caller.IsPartner ? $"partner:{caller.PartnerId}:{caller.Subject}" : caller.IsSupport ? $"support:{caller.Subject}" : $"user:{caller.Subject}";
+        caller.IsPartner ? $"partner:{caller.PartnerId}:{caller.Name}" : caller.IsSupport ? $"support:{caller.Name}" : $"user:{caller.Name}";
 
     public static void EnsureNotPurged(Subscription subscription)
     {

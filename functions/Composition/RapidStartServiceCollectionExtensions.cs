@@ -6,6 +6,7 @@ using RapidStart.Domain.Activation;
 using RapidStart.Domain.Catalog;
 using RapidStart.Domain.Customers;
 using RapidStart.Domain.Lifecycle;
+using RapidStart.Domain.Partners;
 using RapidStart.Domain.Portal;
 using RapidStart.Domain.Subscriptions;
 using RapidStart.Domain.Voice;
@@ -61,10 +62,17 @@ public static class RapidStartServiceCollectionExtensions
 
     public static IServiceCollection AddRapidStartAuth(this IServiceCollection services, IConfiguration configuration)
     {
-        services.Configure<AuthOptions>(configuration.GetSection(AuthOptions.SectionName));
-        services.AddSingleton<DevelopmentSigningKey>();
-        services.AddSingleton<DevelopmentTokenIssuer>();
+        services.AddOptions<AuthOptions>().Bind(configuration.GetSection(AuthOptions.SectionName))
+            .Validate(o => !string.IsNullOrWhiteSpace(o.ClientId), $"{AuthOptions.SectionName}:ClientId is required: the app registration's application (client) ID.")
+            .Validate(o => Uri.TryCreate(o.Authority, UriKind.Absolute, out var authority) && authority.Scheme == Uri.UriSchemeHttps, $"{AuthOptions.SectionName}:Authority must be an https:// URL.")
+            .ValidateOnStart();
+        services.AddHttpClient(AuthOptions.MetadataHttpClientName);
         services.AddSingleton<BearerTokenValidator>();
+        services.AddSingleton<TablePartnerRegistry>();
+        services.AddSingleton<IPartnerRegistry>(sp => new CachedPartnerRegistry(
+            sp.GetRequiredService<TablePartnerRegistry>(), sp.GetRequiredService<IOptions<AuthOptions>>(), sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<PartnerRegistryService>();
+        services.AddSingleton<CallerResolver>();
         return services;
     }
 }

@@ -92,7 +92,7 @@ public static class SecurityHeaders
         if (contentType.StartsWith("text/html", StringComparison.Ordinal))
         {
             var auth = response.HttpContext.RequestServices?.GetService<IOptions<AuthOptions>>()?.Value;
-            response.Headers["Content-Security-Policy"] = PolicyFor(auth is null ? null : AuthConfigResponse.AuthorityOf(auth));
+            response.Headers["Content-Security-Policy"] = PolicyFor(auth?.Authority);
             response.Headers["X-Frame-Options"] = "DENY";
             response.Headers["Referrer-Policy"] = "no-referrer";
         }

@@ -28,7 +28,7 @@ public sealed class AuthFunctions(HttpApi api, IOptions<AuthOptions> auth, IOpti
 /// <summary>The MSAL.js configuration of the pages, as <c>GET /api/auth/config</c> answers it.</summary>
 public sealed record AuthConfigResponse(
     string Authority,
-    string? ClientId,
+    string ClientId,
     IReadOnlyList<string> Scopes,
     string RedirectUri,
     string ProtocolMode,
@@ -36,12 +36,9 @@ public sealed record AuthConfigResponse(
 {
     public const string RedirectRoute = "auth/redirect";
 
-    /// <summary>Entra ID's multi-tenant authority, when none is configured.</summary>
-    public const string DefaultAuthority = "https://login.microsoftonline.com/common";
-
     public static AuthConfigResponse Of(AuthOptions auth, LifecycleOptions lifecycle)
     {
-        var authority = AuthorityOf(auth);
+        var authority = auth.Authority;
         var oidc = string.Equals(auth.ProtocolMode, "OIDC", StringComparison.OrdinalIgnoreCase);
         return new AuthConfigResponse(
             authority,
@@ -52,7 +49,4 @@ public sealed record AuthConfigResponse(
             // MSAL trusts an authority outside Microsoft's clouds only when its host (and port) is listed.
             oidc ? [new Uri(authority).Authority] : []);
     }
-
-    /// <summary>The authority the pages sign in at (and the only origin, besides this one, they may connect to).</summary>
-    public static string AuthorityOf(AuthOptions auth) => string.IsNullOrWhiteSpace(auth.Authority) ? DefaultAuthority : auth.Authority;
 }

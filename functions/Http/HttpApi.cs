@@ -23,13 +23,13 @@ public enum Access
 /// What every HTTP function does around its domain call: authenticate, authorize by role, read the
 /// JSON body within limits, and turn every refusal into a problem response. Functions stay thin.
 /// </summary>
-public sealed class HttpApi(BearerTokenValidator tokens, ILogger<HttpApi> logger)
+public sealed class HttpApi(CallerResolver callers, ILogger<HttpApi> logger)
 {
     public async Task<IActionResult> RunAsync(HttpRequest request, Access access, Func<Caller, Task<IActionResult>> action)
     {
         return await GuardAsync(request, async () =>
         {
-            var caller = await tokens.ValidateAsync(request.Headers.Authorization.ToString(), request.HttpContext.RequestAborted);
+            var caller = await callers.ResolveAsync(request.Headers.Authorization.ToString(), request.HttpContext.RequestAborted);
             if (caller is null)
             {
                 return Problems.Unauthenticated(request);
@@ -44,12 +44,18 @@ public sealed class HttpApi(BearerTokenValidator tokens, ILogger<HttpApi> logger
             TagTrace(request);
             if (!allowed)
             {
-                return Problems.Create(StatusCodes.Status403Forbidden, "Forbidden.", $"This route is for the {access.ToString().ToLowerInvariant()} role.", request);
+                return Problems.Create(StatusCodes.Status403Forbidden, "Forbidden.", Refusal(access), request);
             }
 
             return await action(caller);
         });
     }
+
+    private static string Refusal(Access access) => access switch
+    {
+        Access.Partner => "This route is for partners: app role Partner, signed in from a Microsoft Entra tenant that RapidStart Support registered to your partner ID. Ask Support to register your tenant.",
+        _ => "This route is for RapidStart Support: app role Support in the operator's tenant.",
+    };
 
     /// <summary>Puts the customer and subscription a request is about on its trace (IDs only, never personal data).</summary>
     private static void TagTrace(HttpRequest request)

@@ -24,10 +24,8 @@ public sealed class AlwaysReady : IEngineReadiness
 
 public sealed record HealthResponse(string Status, string? Detail = null);
 
-public sealed record TokenResponse(string Token);
-
-/// <summary>Health, the development token issuer, and problem answers for unknown routes.</summary>
-public sealed class OperationsFunctions(HttpApi api, TableRouter storage, IEngineReadiness engine, DevelopmentTokenIssuer issuer, IOptions<AuthOptions> auth, IHostEnvironment environment)
+/// <summary>Health, and problem answers for unknown routes.</summary>
+public sealed class OperationsFunctions(TableRouter storage, IEngineReadiness engine)
 {
     [Function(nameof(Health))]
     public async Task<IActionResult> Health(
@@ -46,31 +44,6 @@ public sealed class OperationsFunctions(HttpApi api, TableRouter storage, IEngin
             ? ApiResult.Ok(new HealthResponse("ok"))
             : new ApiResult(StatusCodes.Status503ServiceUnavailable, new HealthResponse("starting", "The orchestration engine is not ready yet.")) { Headers = { ["Retry-After"] = "2" } };
     }
-
-    /// <summary>Exists only in Development with the development issuer enabled; 404 everywhere else, as if it did not exist.</summary>
-    [Function(nameof(IssueDevelopmentToken))]
-    public Task<IActionResult> IssueDevelopmentToken(
-        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "dev/token")] HttpRequest request) =>
-        api.RunAnonymousAsync(request, async () =>
-        {
-            if (!auth.Value.DevelopmentIssuerIsOn(environment))
-            {
-                throw ProblemException.NotFound("route");
-            }
-
-            var body = await HttpApi.ReadJsonAsync<DevTokenRequest>(request);
-            var errors = new ValidationErrors();
-            var subject = errors.Text("sub", body.Sub, FieldRules.MaxEmailLength, required: true);
-            var roles = body.Roles ?? [];
-            if (roles.Any(r => r is not (Caller.PartnerRole or Caller.SupportRole)))
-            {
-                errors.Add("roles", "Roles are 'partner' and 'support' (none for a customer user).");
-            }
-
-            var partnerId = errors.Text("partnerId", body.PartnerId, 64, required: roles.Contains(Caller.PartnerRole));
-            errors.ThrowIfAny();
-            return ApiResult.Ok(new TokenResponse(issuer.Issue(subject!, roles, partnerId)));
-        });
 
     /// <summary>Every path and method no other function serves: a problem, not an empty 404.</summary>
     [Function(nameof(UnknownRoute))]

@@ -1,52 +1,57 @@
-using Microsoft.Extensions.Hosting;
-
 namespace RapidStart.Infrastructure.Auth;
 
 /// <summary>
-/// Bearer token settings (section <c>RapidStart:Auth</c>). In Azure: the Entra ID authority (its
-/// OpenID metadata supplies issuer and signing keys) and the API's audience. Locally: the
-/// development issuer's symmetric key, which exists only where <see cref="DevelopmentIssuerEnabled"/> is set.
+/// Sign-in settings (section <c>RapidStart:Auth</c>): the Entra ID app registration that the pages sign
+/// in with and the API validates tokens for. The same keys point at Entra in Azure and at the local
+/// OpenID Connect provider on the local host; nothing else differs.
 /// </summary>
 public sealed class AuthOptions
 {
     public const string SectionName = "RapidStart:Auth";
-    public const string DevelopmentIssuer = "https://rapidstart.local/dev-issuer";
 
-    /// <summary>e.g. https://login.microsoftonline.com/{tenant}/v2.0; empty when only the development issuer is used.</summary>
-    public string? Authority { get; set; }
+    /// <summary>Entra's tenant for personal Microsoft accounts (outlook.com, hotmail.com, live.com…).</summary>
+    public const string PersonalAccountsTenantId = "9188040d-6c67-4c5b-b112-36a304b66dad";
 
-    /// <summary>Overrides the issuer from the authority's metadata (or names the development issuer).</summary>
-    public string? Issuer { get; set; }
-
-    public string Audience { get; set; } = "api://rapidstart";
-
-    /// <summary>True only on the local host in Development: POST /api/dev/token then issues tokens.</summary>
-    public bool DevelopmentIssuerEnabled { get; set; }
+    /// <summary>The named HttpClient that fetches the authority's metadata and keys (the local host makes it trust its development certificate).</summary>
+    public const string MetadataHttpClientName = "RapidStart.Auth.Metadata";
 
     /// <summary>
-    /// Whether the development issuer is on: its flag, and the Development environment. A flag alone
-    /// can't open it in production. Its route, its key's trust and the activation page's development
-    /// sign-in all ask this.
+    /// The authority the browser signs in at: <c>https://login.microsoftonline.com/common</c> (work or
+    /// school accounts of any tenant, and personal accounts). Its v2.0 metadata gives the issuer template
+    /// (<c>https://login.microsoftonline.com/{tenantid}/v2.0</c>) and the signing keys.
     /// </summary>
-    public bool DevelopmentIssuerIsOn(IHostEnvironment environment) => DevelopmentIssuerEnabled && environment.IsDevelopment();
+    public string Authority { get; set; } = "https://login.microsoftonline.com/common";
 
-    /// <summary>Base64 key (at least 32 bytes) for the development issuer; a random one per process when empty.</summary>
-    public string? DevelopmentSigningKey { get; set; }
-
-    public TimeSpan DevelopmentTokenLifetime { get; set; } = TimeSpan.FromHours(8);
-
-    /// <summary>How MSAL.js in the pages talks to the authority: <c>AAD</c> for Entra ID, <c>OIDC</c> for the local provider.</summary>
+    /// <summary><c>AAD</c> for Entra ID; <c>OIDC</c> for any other OpenID Connect provider (the local one).</summary>
     public string ProtocolMode { get; set; } = "AAD";
 
-    /// <summary>The application (client) ID the browser pages sign in with (a public client: authorization code + PKCE).</summary>
-    public string? ClientId { get; set; }
+    /// <summary>The app registration's application (client) ID: the pages' client, and the audience of v2.0 access tokens.</summary>
+    public string ClientId { get; set; } = "";
 
-    /// <summary>The API's application ID URI; empty means <c>api://{ClientId}</c>.</summary>
+    /// <summary>The Application ID URI; also accepted as audience. Empty: <c>api://{ClientId}</c>.</summary>
     public string? ApplicationIdUri { get; set; }
 
-    /// <summary>The delegated permission (scope) the API exposes.</summary>
+    /// <summary>The exposed API scope the pages ask for (its full name is <see cref="ApplicationIdUri"/>/<see cref="ScopeName"/>).</summary>
     public string ScopeName { get; set; } = "access_as_user";
 
-    /// <summary>The scope the pages ask for: <c>{ApplicationIdUri}/{ScopeName}</c>.</summary>
-    public string Scope => $"{(string.IsNullOrEmpty(ApplicationIdUri) ? $"api://{ClientId}" : ApplicationIdUri.TrimEnd('/'))}/{ScopeName}";
+    /// <summary>The operator's own tenant: only its users with app role Support are Support.</summary>
+    public string? OperatorTenantId { get; set; }
+
+    /// <summary>How long a tenant's partner registration is remembered by one instance (0: read on every request).</summary>
+    public TimeSpan PartnerRegistryCacheLifetime { get; set; } = TimeSpan.FromSeconds(30);
+
+    public string EffectiveApplicationIdUri => string.IsNullOrEmpty(ApplicationIdUri) ? $"api://{ClientId}" : ApplicationIdUri;
+
+    /// <summary>The scope the pages request: <c>api://{clientId}/access_as_user</c>.</summary>
+    public string Scope => $"{EffectiveApplicationIdUri}/{ScopeName}";
+
+    /// <summary>The v2.0 authority whose metadata holds the issuer template and the keys.</summary>
+    public string MetadataAuthority
+    {
+        get
+        {
+            var authority = Authority.TrimEnd('/');
+            return authority.EndsWith("/v2.0", StringComparison.OrdinalIgnoreCase) ? authority : authority + "/v2.0";
+        }
+    }
 }

@@ -1,46 +1,56 @@
-using System.Security.Claims;
-using System.Text.Json;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Protocols;
 using Microsoft.IdentityModel.Protocols.OpenIdConnect;
 using Microsoft.IdentityModel.Tokens;
-using RapidStart.Domain.Callers;
+using Microsoft.IdentityModel.Validators;
 
 namespace RapidStart.Infrastructure.Auth;
 
 /// <summary>
-/// Turns an <c>Authorization: Bearer</c> header into a <see cref="Caller"/>: signature, issuer,
-/// audience and lifetime are all checked, and unsigned (<c>alg: none</c>) tokens are refused.
+/// Validates an <c>Authorization: Bearer</c> token the way Microsoft's libraries validate Entra ID
+/// tokens for a multi-tenant app: signature from the authority's JWKS (metadata and keys cached and
+/// refreshed by <see cref="ConfigurationManager{T}"/>, also when a token names an unknown key), the
+/// issuer by <see cref="AadIssuerValidator"/> against the <c>{tenantid}</c> template (so the issuer's
+/// tenant must be the token's <c>tid</c>), the signing key's own issuer
+/// (<c>EnableAadSigningKeyIssuerValidation</c>), the audience (client id or Application ID URI), the
+/// lifetime, and RS256 only, so <c>alg: none</c> and symmetric keys are refused.
 /// </summary>
-public sealed class BearerTokenValidator
+public sealed partial class BearerTokenValidator
 {
+    private const int MaxTokenLength = 16_384;
+
     private readonly JsonWebTokenHandler _handler = new() { MapInboundClaims = false };
-    private readonly AuthOptions _options;
-    private readonly DevelopmentSigningKey _developmentKey;
-    private readonly ConfigurationManager<OpenIdConnectConfiguration>? _metadata;
+    private readonly TokenValidationParameters _parameters;
     private readonly ILogger<BearerTokenValidator> _logger;
 
-    /// <summary>The development key is trusted only in Development with the issuer enabled: a flag alone can't open it in production.</summary>
-    private readonly bool _trustDevelopmentIssuer;
-
-    public BearerTokenValidator(IOptions<AuthOptions> options, DevelopmentSigningKey developmentKey, IHostEnvironment environment, ILogger<BearerTokenValidator> logger)
+    public BearerTokenValidator(IOptions<AuthOptions> options, IHttpClientFactory httpClients, ILogger<BearerTokenValidator> logger)
     {
-        _options = options.Value;
-        _trustDevelopmentIssuer = _options.DevelopmentIssuerIsOn(environment);
-        _developmentKey = developmentKey;
+        var auth = options.Value;
         _logger = logger;
-        if (!string.IsNullOrEmpty(_options.Authority))
+        var http = httpClients.CreateClient(AuthOptions.MetadataHttpClientName);
+        var metadata = new ConfigurationManager<OpenIdConnectConfiguration>(
+            auth.MetadataAuthority + "/.well-known/openid-configuration",
+            new OpenIdConnectConfigurationRetriever(),
+            new HttpDocumentRetriever(http) { RequireHttps = true });
+        _parameters = new TokenValidationParameters
         {
-            var metadataAddress = _options.Authority.TrimEnd('/') + "/.well-known/openid-configuration";
-            _metadata = new ConfigurationManager<OpenIdConnectConfiguration>(metadataAddress, new OpenIdConnectConfigurationRetriever());
-        }
+            ConfigurationManager = metadata,
+            IssuerValidator = AadIssuerValidator.GetAadIssuerValidator(auth.MetadataAuthority, http).Validate,
+            ValidAudiences = [auth.ClientId, auth.EffectiveApplicationIdUri],
+            ValidateIssuerSigningKey = true,
+            RequireSignedTokens = true,
+            RequireExpirationTime = true,
+            ValidateLifetime = true,
+            ClockSkew = TimeSpan.FromMinutes(2),
+            ValidAlgorithms = [SecurityAlgorithms.RsaSha256],
+        };
+        _parameters.EnableAadSigningKeyIssuerValidation();
     }
 
-    /// <summary>The caller, or null when the header is missing or the token is not valid.</summary>
-    public async Task<Caller?> ValidateAsync(string? authorizationHeader, CancellationToken cancellationToken)
+    /// <summary>The signed-in account, or null when the header is missing or its token is not valid.</summary>
+    public async Task<SignedInAccount?> ValidateAsync(string? authorizationHeader, CancellationToken cancellationToken)
     {
         const string scheme = "Bearer ";
         if (string.IsNullOrEmpty(authorizationHeader) || !authorizationHeader.StartsWith(scheme, StringComparison.OrdinalIgnoreCase))
@@ -49,73 +59,22 @@ public sealed class BearerTokenValidator
         }
 
         var token = authorizationHeader[scheme.Length..].Trim();
-        if (token.Length is 0 or > 16_384)
+        if (token.Length is 0 or > MaxTokenLength)
         {
             return null;
         }
 
-        var parameters = await BuildParametersAsync(cancellationToken);
-        var result = await _handler.ValidateTokenAsync(token, parameters);
-        if (!result.IsValid)
+        cancellationToken.ThrowIfCancellationRequested();
+        var result = await _handler.ValidateTokenAsync(token, _parameters);
+        if (!result.IsValid || result.SecurityToken is not JsonWebToken valid)
         {
-            _logger.LogInformation("Bearer token refused: {Reason}", result.Exception?.GetType().Name);
+            LogRefused(result.Exception?.GetType().Name ?? "no token");
             return null;
         }
 
-        return ToCaller(result.ClaimsIdentity);
+        return EntraClaims.Read(valid);
     }
 
-    private async Task<TokenValidationParameters> BuildParametersAsync(CancellationToken cancellationToken)
-    {
-        var keys = new List<SecurityKey>();
-        var issuers = new List<string>();
-        if (_metadata is not null)
-        {
-            var configuration = await _metadata.GetConfigurationAsync(cancellationToken);
-            keys.AddRange(configuration.SigningKeys);
-            issuers.Add(_options.Issuer ?? configuration.Issuer);
-        }
-
-        if (_trustDevelopmentIssuer)
-        {
-            keys.Add(_developmentKey.Key);
-            issuers.Add(AuthOptions.DevelopmentIssuer);
-        }
-
-        return new TokenValidationParameters
-        {
-            ValidIssuers = issuers,
-            ValidAudience = _options.Audience,
-            IssuerSigningKeys = keys,
-            RequireSignedTokens = true,
-            RequireExpirationTime = true,
-            ValidateLifetime = true,
-            ClockSkew = TimeSpan.FromMinutes(2),
-            ValidAlgorithms = [SecurityAlgorithms.RsaSha256, SecurityAlgorithms.HmacSha256],
-        };
-    }
-
-    private static Caller? ToCaller(ClaimsIdentity identity)
-    {
-        var subject = identity.FindFirst("sub")?.Value;
-        if (string.IsNullOrWhiteSpace(subject))
-        {
-            return null;
-        }
-
-        var roles = identity.FindAll("roles").SelectMany(ExpandRoles).ToHashSet(StringComparer.Ordinal);
-        var partnerId = identity.FindFirst("partner_id")?.Value;
-        return new Caller(subject, roles, string.IsNullOrWhiteSpace(partnerId) ? null : partnerId);
-    }
-
-    /// <summary>A roles claim may arrive as one JSON array value or as repeated values.</summary>
-    private static IEnumerable<string> ExpandRoles(Claim claim)
-    {
-        if (claim.ValueType == JsonClaimValueTypes.JsonArray || claim.Value.StartsWith('['))
-        {
-            return JsonSerializer.Deserialize<string[]>(claim.Value) ?? [];
-        }
-
-        return [claim.Value];
-    }
+    [LoggerMessage(Level = LogLevel.Information, Message = "Bearer token refused: {Reason}")]
+    private partial void LogRefused(string reason);
 }

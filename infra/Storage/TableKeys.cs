@@ -19,6 +19,14 @@ public static class TableKeys
     public const string AuditPrefix = "audit|";
     public const string TokenPrefix = "token|";
     public const string UserPrefix = "user|";
+    public const string PartnerPrefix = "partner|";
+    public const string TenantPrefix = "tenant|";
+
+    /// <summary>
+    /// The partner registry's one partition. It is global, not regional: a partner works in every
+    /// region. Support writes it rarely and every instance caches its reads, so one partition is enough.
+    /// </summary>
+    public const string PartnerRegistryPartition = "global|partners";
 
     /// <summary>Escapes one key part: identity for every identifier this product mints, reversible for the rest.</summary>
     public static string Escape(string value)
@@ -68,6 +76,10 @@ public static class TableKeys
     public static string TokenRow(string hash) => TokenPrefix + Escape(hash);
 
     public static string UserRow(string microsoftAccountId) => UserPrefix + Escape(microsoftAccountId);
+
+    public static string PartnerRow(string partnerId) => PartnerPrefix + Escape(partnerId);
+
+    public static string TenantRow(string tenantId) => TenantPrefix + Escape(tenantId);
 
     public static string ServiceListRow(string customerId, string serviceId) => Join(customerId, serviceId);
 

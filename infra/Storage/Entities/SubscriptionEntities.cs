@@ -1,3 +1,4 @@
+using RapidStart.Domain.Callers;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Azure;
@@ -64,6 +65,10 @@ internal sealed class PortalUserEntity : StoredEntity
     public string DisplayName { get; set; } = "";
     public string Role { get; set; } = "";
     public DateTimeOffset AddedAt { get; set; }
+
+    /// <summary>The Entra identity (<c>tid</c>, <c>oid</c>) the user is bound to; empty until their first sign-in (rows written before binding existed, too).</summary>
+    public string? TenantId { get; set; }
+    public string? ObjectId { get; set; }
 }
 
 /// <summary>
@@ -114,7 +119,7 @@ internal static class SubscriptionMapping
             nameof(SubscriptionEntity.InvitationJson)),
         ActivatedAt = s.ActivatedAt,
         AcceptanceJson = StorageJson.Serialize(
-            s.Acceptance is { } a ? new AcceptanceDocument(a.At, a.MicrosoftAccountId, a.AgreementVersion, a.PrivacyStatementVersion) : null,
+            s.Acceptance is { } a ? new AcceptanceDocument(a.At, a.MicrosoftAccountId, a.AgreementVersion, a.PrivacyStatementVersion, a.AcceptedBy) : null,
             nameof(SubscriptionEntity.AcceptanceJson)),
         LiveTokenHash = s.LiveTokenHash,
         RecentSendsJson = StorageJson.Serialize(s.RecentSends.ToArray(), nameof(SubscriptionEntity.RecentSendsJson))!,
@@ -139,7 +144,7 @@ internal static class SubscriptionMapping
             e.StatusBeforeInactivation is null ? null : Enum.Parse<SubscriptionStatus>(e.StatusBeforeInactivation),
             invitation is null ? null : new Invitation(invitation.RequestedAt, invitation.SentAt, invitation.MicrosoftAccountId, invitation.ContactEmail, invitation.AdministratorName, invitation.Sequence, invitation.LastError),
             e.ActivatedAt,
-            acceptance is null ? null : new Acceptance(acceptance.At, acceptance.MicrosoftAccountId, acceptance.AgreementVersion, acceptance.PrivacyStatementVersion),
+            acceptance is null ? null : new Acceptance(acceptance.At, acceptance.MicrosoftAccountId, acceptance.AgreementVersion, acceptance.PrivacyStatementVersion, acceptance.AcceptedBy),
             e.LiveTokenHash,
             StorageJson.Deserialize<DateTimeOffset[]>(e.RecentSendsJson) ?? [],
             e.AuditCount);
@@ -185,9 +190,13 @@ internal static class SubscriptionMapping
         DisplayName = StorageJson.Bounded(user.DisplayName, nameof(PortalUserEntity.DisplayName))!,
         Role = user.Role,
         AddedAt = user.AddedAt,
+        TenantId = user.Identity?.TenantId,
+        ObjectId = user.Identity?.ObjectId,
     };
 
-    public static PortalUser ToDomain(PortalUserEntity e) => new(e.MicrosoftAccountId, e.DisplayName, e.Role, e.AddedAt);
+    public static PortalUser ToDomain(PortalUserEntity e) => new(
+        e.MicrosoftAccountId, e.DisplayName, e.Role, e.AddedAt,
+        string.IsNullOrEmpty(e.TenantId) || string.IsNullOrEmpty(e.ObjectId) ? null : new AccountIdentity(e.TenantId, e.ObjectId));
 
     public static ServiceListingEntity ToListing(Subscription s) => new()
     {
@@ -218,4 +227,4 @@ internal static class SubscriptionMapping
 internal sealed record InvitationDocument(
     DateTimeOffset RequestedAt, DateTimeOffset? SentAt, string MicrosoftAccountId, string ContactEmail, string AdministratorName, int Sequence, string? LastError);
 
-internal sealed record AcceptanceDocument(DateTimeOffset At, string MicrosoftAccountId, string AgreementVersion, string PrivacyStatementVersion);
+internal sealed record AcceptanceDocument(DateTimeOffset At, string MicrosoftAccountId, string AgreementVersion, string PrivacyStatementVersion, string? AcceptedBy = null);

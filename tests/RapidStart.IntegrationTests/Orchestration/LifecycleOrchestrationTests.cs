@@ -146,7 +146,7 @@ public sealed class LifecycleOrchestrationTests(AzuriteFixture azurite, ITestOut
 
         var last = (await h.HistoryAsync(customer))[^1];
         Assert.Equal((SubscriptionStatus.Inactive, SubscriptionStatus.Active), (last.From!.Value, last.To));
-        Assert.Equal($"support:{Support.Subject}", last.Actor);
+        Assert.Equal($"support:{Support.Name}", last.Actor);
         Assert.DoesNotContain(h.Emails(), m => m.Subject.EndsWith(" has been deleted", StringComparison.Ordinal));
     }
 

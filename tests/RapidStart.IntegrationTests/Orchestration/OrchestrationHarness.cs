@@ -58,8 +58,8 @@ internal sealed class OrchestrationHarness : IAsyncDisposable
     public const string ServiceId = "rapidstart";
     public const string Country = "DE";
 
-    public static readonly Caller Partner = new("agent@p-1001.example", new HashSet<string> { Caller.PartnerRole }, PartnerId);
-    public static readonly Caller Support = new("desk@support.example", new HashSet<string> { Caller.SupportRole }, null);
+    public static readonly Caller Partner = SignedIn("agent@p-1001.example", PartnerId);
+    public static readonly Caller Support = SignedIn("desk@support.example", isSupport: true);
 
     private static readonly Regex ActivationLink = new(@"/api/activate\?token=(?<token>[^\s<>""]+)", RegexOptions.CultureInvariant);
 
@@ -212,7 +212,12 @@ internal sealed class OrchestrationHarness : IAsyncDisposable
         return number;
     }
 
-    public static Caller AdministratorCaller(Customer customer) => new(customer.Administrator!.MicrosoftAccountId, new HashSet<string>(), null);
+    public static Caller AdministratorCaller(Customer customer) => SignedIn(customer.Administrator!.MicrosoftAccountId);
+
+    /// <summary>A caller whose token verified <paramref name="address"/>, with a stable identity of its own.</summary>
+    public static Caller SignedIn(string address, string? partnerId = null, bool isSupport = false) =>
+        new(new AccountIdentity(Guid.Empty.ToString("D"), new Guid(System.Security.Cryptography.MD5.HashData(System.Text.Encoding.UTF8.GetBytes(address))).ToString("D")),
+            address, address, partnerId, isSupport);
 
     // ---- tokens (read straight from the table: the store has no "list tokens") ----
 

@@ -169,6 +169,22 @@ public class ActivationServiceTests
     }
 
     [Fact]
+    public async Task AcceptAsync_InvitedAddressNotVerifiedByTheToken_IsForbiddenAndChangesNothing()
+    {
+        // Arrange: a work account whose tenant did not verify its email domain (no xms_edov), named like the invited one
+        var unverified = TestData.User(TestData.AdministratorAccount) with { VerifiedAddress = null };
+
+        // Act
+        var problem = await TestData.ThrowsProblemAsync(ProblemKind.Forbidden,
+            () => _service.AcceptAsync(unverified, _token, true, true, _signals.Object, CancellationToken.None));
+
+        // Assert
+        Assert.Contains("verified email address", problem.Message);
+        Assert.Contains(TestData.AdministratorAccount, problem.Message);
+        VerifyNothingChanged();
+    }
+
+    [Fact]
     public async Task AcceptAsync_NeitherBoxTicked_IsInvalidListingBothFields()
     {
         // Act
@@ -212,7 +228,8 @@ public class ActivationServiceTests
         // Assert
         Assert.Equal(SubscriptionStatus.Active, active.Status);
         Assert.Equal(TestData.Start.AddDays(2), active.ActivatedAt);
-        Assert.Equal(new Acceptance(TestData.Start.AddDays(2), TestData.AdministratorAccount, "2026-01", "2026-02"), active.Acceptance);
+        var identity = TestData.IdentityOf(TestData.AdministratorAccount);
+        Assert.Equal(new Acceptance(TestData.Start.AddDays(2), TestData.AdministratorAccount, "2026-01", "2026-02", identity.ToString()), active.Acceptance);
         Assert.NotNull(committed);
         Assert.Equal("sub-etag-1", committed.ETag);
         Assert.Same(active, committed.Subscription);
@@ -221,7 +238,7 @@ public class ActivationServiceTests
         Assert.Equal(_hash, token.Hash);
         Assert.Equal(TokenState.Used, token.State);
         var administrator = Assert.Single(committed.UsersToUpsert!);
-        Assert.Equal(new PortalUser(TestData.AdministratorAccount, "Dana Admin", PortalRoles.Administrator, TestData.Start.AddDays(2)), administrator);
+        Assert.Equal(new PortalUser(TestData.AdministratorAccount, "Dana Admin", PortalRoles.Administrator, TestData.Start.AddDays(2), identity), administrator);
         Assert.Equal(new[] { "commit", "signal" }, order);
         _signals.Verify(s => s.SignalAsync(active, new LifecycleSignal(LifecycleSignalKind.Accepted, null), It.IsAny<CancellationToken>()), Times.Once);
         _store.Verify(s => s.UpsertListingAsync(active, It.IsAny<CancellationToken>()), Times.Once);

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Time.Testing;
 using Moq;
+using RapidStart.Domain.Callers;
 using RapidStart.Domain.Customers;
 using RapidStart.Domain.Portal;
 using RapidStart.Domain.Problems;
@@ -33,8 +34,8 @@ public class PortalServiceTests
         StoreSubscription(_active);
         _users =
         [
-            new PortalUser(Admin, "Dana Admin", PortalRoles.Administrator, TestData.Start),
-            new PortalUser(Reader, "Rita Reader", PortalRoles.Reader, TestData.Start),
+            new PortalUser(Admin, "Dana Admin", PortalRoles.Administrator, TestData.Start, TestData.IdentityOf(Admin)),
+            new PortalUser(Reader, "Rita Reader", PortalRoles.Reader, TestData.Start, TestData.IdentityOf(Reader)),
         ];
         _store.Setup(s => s.ListUsersAsync(_key, It.IsAny<CancellationToken>())).ReturnsAsync(() => _users);
         _store.Setup(s => s.CommitAsync(It.IsAny<SubscriptionCommit>(), It.IsAny<CancellationToken>())).ReturnsAsync("sub-etag-2");
@@ -266,6 +267,57 @@ public class PortalServiceTests
 
         // Assert
         _store.Verify(s => s.CommitAsync(It.Is<SubscriptionCommit>(c => c.UsersToDelete!.Single() == Reader), It.IsAny<CancellationToken>()), Times.Once);
+    }
+
+    [Fact]
+    public async Task ListAsync_FirstSignInOfAUserAddedByAddress_BindsThemToTheCallersIdentity()
+    {
+        // Arrange: Carl was added by address and has never signed in
+        _users.Add(new PortalUser(Contributor, "Carl Contributor", PortalRoles.Contributor, TestData.Start));
+        var carl = TestData.User(Contributor);
+
+        // Act
+        var users = await _service.ListAsync(carl, _customer.CustomerId, CancellationToken.None);
+
+        // Assert
+        Assert.Equal(carl.Identity, users.Single(u => u.MicrosoftAccountId == Contributor).Identity);
+        _store.Verify(s => s.CommitAsync(
+            It.Is<SubscriptionCommit>(c => c.ETag == "sub-etag-1" && c.UsersToUpsert!.Single().Identity == carl.Identity && c.Audit == null),
+            It.IsAny<CancellationToken>()), Times.Once);
+    }
+
+    [Fact]
+    public async Task ListAsync_BoundUser_IsNotBoundAgain()
+    {
+        // Act
+        await _service.ListAsync(TestData.User(Reader), _customer.CustomerId, CancellationToken.None);
+
+        // Assert
+        VerifyNoCommit();
+    }
+
+    [Fact]
+    public async Task ListAsync_RecycledAddressWithANewObjectId_AnswersNotFound()
+    {
+        // Arrange: Rita left; her address was given to a new account in the same tenant (a new oid)
+        var newcomer = TestData.User(Reader) with { Identity = new AccountIdentity(TestData.WorkTenant, Guid.NewGuid().ToString("D")) };
+
+        // Act + Assert
+        await TestData.ThrowsProblemAsync(ProblemKind.NotFound, () => _service.ListAsync(newcomer, _customer.CustomerId, CancellationToken.None));
+        VerifyNoCommit();
+    }
+
+    [Fact]
+    public async Task ListAsync_BoundUserWhoseAddressChanged_IsStillRecognised()
+    {
+        // Arrange: Rita's account was renamed; her tid + oid did not change
+        var renamed = TestData.User(Reader) with { VerifiedAddress = "rita.reader@contoso.com" };
+
+        // Act
+        var users = await _service.ListAsync(renamed, _customer.CustomerId, CancellationToken.None);
+
+        // Assert
+        Assert.Equal(2, users.Count);
     }
 
     [Fact]

@@ -4,6 +4,7 @@ using RapidStart.Domain.Catalog;
 using RapidStart.Domain.Customers;
 using RapidStart.Domain.Problems;
 using RapidStart.Domain.Subscriptions;
+using RapidStart.Domain.Validation;
 
 namespace RapidStart.UnitTests.TestSupport;
 
@@ -25,13 +26,21 @@ internal static class TestData
 
     public static FakeTimeProvider Clock(DateTimeOffset? at = null) => new(at ?? Start);
 
+    public const string WorkTenant = "3c1f8a52-7d4e-4b8a-9a51-2f0f7d6c1e90";
+
+    /// <summary>A stable Entra identity for an address, as the identity platform would keep one.</summary>
+    public static AccountIdentity IdentityOf(string address, string tenantId = WorkTenant) =>
+        new(tenantId, new Guid(System.Security.Cryptography.MD5.HashData(System.Text.Encoding.UTF8.GetBytes(tenantId + address))).ToString("D"));
+
     public static Caller Partner(string partnerId = PartnerId, string subject = PartnerSubject) =>
-        new(subject, new HashSet<string> { Caller.PartnerRole }, partnerId);
+        new(IdentityOf(subject), subject, subject, partnerId, IsSupport: false);
 
     public static Caller Support(string subject = "sam@support.example") =>
-        new(subject, new HashSet<string> { Caller.SupportRole }, null);
+        new(IdentityOf(subject), subject, subject, null, IsSupport: true);
 
-    public static Caller User(string subject) => new(subject, new HashSet<string>(), null);
+    /// <summary>A customer user signed in with <paramref name="subject"/> as their verified address.</summary>
+    public static Caller User(string subject) =>
+        new(IdentityOf(FieldRules.NormalizeAccountId(subject)), FieldRules.NormalizeAccountId(subject), subject, null, IsSupport: false);
 
     public static string NewCustomerId(string region = "eu-west") => CustomerId.New(region, Start);
 
