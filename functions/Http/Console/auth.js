@@ -91,17 +91,31 @@ window.RapidStartAuth = (() => {
     await client.loginRedirect({ scopes: config.scopes, ...(options || {}) });
   }
 
+  const returnKey = 'rapidstart.signOut.returnTo';
+
   /**
-   * Signs out at the authority (MSAL's logoutRedirect, back to this page). An authority without an
-   * end-session endpoint has nothing to sign out of: MSAL then only clears this browser's cache, and
-   * the promise resolves here.
+   * Signs out at the authority (MSAL's logoutRedirect). The authority returns only to a registered
+   * address, the redirect page, which then goes back to the page that signed out (kept here in
+   * sessionStorage). An authority without an end-session endpoint has nothing to sign out of: MSAL
+   * then only clears this browser's cache, and the promise resolves here.
    */
   async function signOut() {
-    const { client } = await start();
+    const { client, config } = await start();
     const signedIn = client.getActiveAccount();
     if (!signedIn) return;
-    await client.logoutRedirect({ account: signedIn, postLogoutRedirectUri: location.href.split('#')[0] });
+    sessionStorage.setItem(returnKey, location.href.split('#')[0]);
+    await client.logoutRedirect({ account: signedIn, postLogoutRedirectUri: config.redirectUri });
+    sessionStorage.removeItem(returnKey);
     client.setActiveAccount(null);
+  }
+
+  /** Where a sign-out started (a page of this origin), once; null when none did. */
+  function takeSignOutReturn() {
+    const target = sessionStorage.getItem(returnKey);
+    sessionStorage.removeItem(returnKey);
+    if (!target) return null;
+    const url = new URL(target, location.href);
+    return url.origin === location.origin ? url.href : null;
   }
 
   const needsInteraction = (e) =>
@@ -130,5 +144,5 @@ window.RapidStartAuth = (() => {
     }
   }
 
-  return { api, start, account, addresses, describe, signIn, signOut, token, SignInError };
+  return { api, start, account, addresses, describe, signIn, signOut, takeSignOutReturn, token, SignInError };
 })();
