@@ -49,8 +49,10 @@
   $('signIn').addEventListener('click', () =>
     RapidStartAuth.signIn({ loginHint: invited }).catch((e) => say('Sign-in did not start: ' + e.message)));
 
+  // prompt=login, not select_account: MSAL drops the login hint with select_account (Entra refuses the
+  // pair), and the point here is to offer the invited account again, asking for its credentials afresh.
   $('anotherAccount').addEventListener('click', () =>
-    RapidStartAuth.signIn({ loginHint: invited, prompt: 'select_account' }).catch((e) => say('Sign-in did not start: ' + e.message)));
+    RapidStartAuth.signIn({ loginHint: invited, prompt: 'login' }).catch((e) => say('Sign-in did not start: ' + e.message)));
 
   $('signOut').addEventListener('click', async () => {
     await RapidStartAuth.signOut();
