@@ -11,11 +11,14 @@ param appName string = 'rapidstart'
 @description('Azure region of the deployment (its data-center region code is configured below).')
 param location string = resourceGroup().location
 
-@description('Entra ID authority that issues bearer tokens, e.g. https://login.microsoftonline.com/<tenant-id>/v2.0')
-param entraAuthority string
+@description('Entra ID authority the pages sign in at: common = work or school accounts of any tenant, and personal Microsoft accounts.')
+param entraAuthority string = 'https://login.microsoftonline.com/common'
 
-@description('Application ID URI (audience) of the RapidStart API app registration.')
-param entraAudience string
+@description('Application (client) ID of the RapidStart app registration (deploy/app-registration.sh prints it).')
+param entraClientId string
+
+@description('The operator\'s own Entra tenant ID: only its users with app role Support are Support.')
+param operatorTenantId string
 
 @description('Public origin of the app, used in activation links (defaults to the Function App host name).')
 param publicBaseUrl string = ''
@@ -168,8 +171,8 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
         { name: 'APPLICATIONINSIGHTS_CONNECTION_STRING', value: insights.properties.ConnectionString }
         { name: 'RapidStart__Storage__ConnectionString', value: '@Microsoft.KeyVault(SecretUri=${storageSecret.properties.secretUri})' }
         { name: 'RapidStart__Auth__Authority', value: entraAuthority }
-        { name: 'RapidStart__Auth__Audience', value: entraAudience }
-        { name: 'RapidStart__Auth__DevelopmentIssuerEnabled', value: 'false' }
+        { name: 'RapidStart__Auth__ClientId', value: entraClientId }
+        { name: 'RapidStart__Auth__OperatorTenantId', value: operatorTenantId }
         { name: 'RapidStart__Lifecycle__PublicBaseUrl', value: empty(publicBaseUrl) ? 'https://${functionAppName}.azurewebsites.net/' : publicBaseUrl }
         { name: 'RapidStart__Email__Provider', value: emailProvider }
         { name: 'RapidStart__Email__From', value: emailFrom }

@@ -33,16 +33,8 @@ public sealed class HostProcess : IAsyncDisposable
     {
         var testOutput = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
         var configuration = testOutput.Parent!.Name; // .../bin/{Configuration}/net10.0
-        for (var directory = testOutput; directory is not null; directory = directory.Parent)
-        {
-            if (File.Exists(Path.Combine(directory.FullName, "RapidStart.sln")))
-            {
-                var dll = Path.Combine(directory.FullName, "localhost", "bin", configuration, "net10.0", "RapidStart.LocalHost.dll");
-                return File.Exists(dll) ? dll : throw new FileNotFoundException($"Build the local host first ({configuration}).", dll);
-            }
-        }
-
-        throw new InvalidOperationException("Could not find the repository root (RapidStart.sln) above " + AppContext.BaseDirectory);
+        var dll = Path.Combine(RepositoryFiles.Root, "localhost", "bin", configuration, "net10.0", "RapidStart.LocalHost.dll");
+        return File.Exists(dll) ? dll : throw new FileNotFoundException($"Build the local host first ({configuration}).", dll);
     }
 
     public static HostProcess Start(IReadOnlyDictionary<string, string> environment, string logPath)
