@@ -49,18 +49,7 @@ public sealed class ActivationSignInTests(BrowserFixture browser)
         Assert.Equal("InvitationSent", await Invitations.StatusAsync(partner, customerId));
 
         // Both boxes, accept: Active, and the customer portal lists the administrator.
-        await page.CheckAsync("#acceptAgreement");
-        await page.CheckAsync("#acceptPrivacyStatement");
-        await page.ClickAsync("#accept");
-        await page.WaitForURLAsync(new Regex(Regex.Escape(Host.BaseUrl + "/api/portal?customerId=" + customerId) + "$"));
-        var row = page.Locator("#users-table tbody tr", new() { HasText = administrator });
-        await Expect(row).ToContainTextAsync("Administrator");
-        await Expect(page.Locator("#whoami")).ToContainTextAsync(administrator);
-        await Shot("portal");
-        Assert.Equal("Active", await Invitations.StatusAsync(partner, customerId));
-
-        Assert.Empty(session.Dialogs);
-        Assert.Empty(session.CspViolations());
+        await AcceptsAndLandsOnThePortalAsync(session, partner, customerId, administrator, Shot);
     }
 
     [Fact]
@@ -102,16 +91,7 @@ public sealed class ActivationSignInTests(BrowserFixture browser)
         await ProviderSignIn.SignInAsync(page, Host, offered: administrator);
         await Expect(page.Locator("#whoami")).ToContainTextAsync(administrator);
         await Expect(page.Locator("#mismatch")).ToBeHiddenAsync();
-        await page.CheckAsync("#acceptAgreement");
-        await page.CheckAsync("#acceptPrivacyStatement");
-        await page.ClickAsync("#accept");
-        await page.WaitForURLAsync(url => url.Contains("/api/portal?customerId=", StringComparison.Ordinal));
-        await Expect(page.Locator("#users-table tbody tr", new() { HasText = administrator })).ToContainTextAsync("Administrator");
-        await Shot("portal");
-        Assert.Equal("Active", await Invitations.StatusAsync(partner, customerId));
-
-        Assert.Empty(session.Dialogs);
-        Assert.Empty(session.CspViolations());
+        await AcceptsAndLandsOnThePortalAsync(session, partner, customerId, administrator, Shot);
     }
 
     [Fact]
@@ -132,6 +112,23 @@ public sealed class ActivationSignInTests(BrowserFixture browser)
         await Expect(page.Locator("#whoami")).ToHaveTextAsync("Not signed in.");
         await Expect(page.Locator("#signIn")).ToBeVisibleAsync();
         await Expect(page.Locator("#accept")).ToBeDisabledAsync();
+        Assert.Empty(session.CspViolations());
+    }
+
+    /// <summary>Ticks both boxes and accepts; checks the portal page lists the administrator, the subscription is Active, and nothing ran or was blocked.</summary>
+    private async Task AcceptsAndLandsOnThePortalAsync(BrowserSession session, HttpClient partner, string customerId, string administrator, Func<string, Task> shot)
+    {
+        var page = session.Page;
+        await page.CheckAsync("#acceptAgreement");
+        await page.CheckAsync("#acceptPrivacyStatement");
+        await page.ClickAsync("#accept");
+        await page.WaitForURLAsync(new Regex(Regex.Escape(Host.BaseUrl + "/api/portal?customerId=" + customerId) + "$"));
+        await Expect(page.Locator("#users-table tbody tr", new() { HasText = administrator })).ToContainTextAsync("Administrator");
+        await Expect(page.Locator("#whoami")).ToContainTextAsync(administrator);
+        await shot("portal");
+        Assert.Equal("Active", await Invitations.StatusAsync(partner, customerId));
+
+        Assert.Empty(session.Dialogs);
         Assert.Empty(session.CspViolations());
     }
 }
