@@ -84,8 +84,8 @@ public sealed class HostProcess : IAsyncDisposable
     public async Task<HttpClient> ClientAsAsync(string subject, string[]? roles = null, string? partnerId = null) =>
         DevTokens.Client(BaseUrl, await DevTokens.IssueAsync(Http, subject, roles, partnerId), timeout: TimeSpan.FromSeconds(30));
 
-    public Task<HttpClient> PartnerAsync(string partnerId = "P-1001") =>
-        ClientAsAsync(DevTokens.PartnerSubject(partnerId), ["partner"], partnerId);
+    public async Task<HttpClient> PartnerAsync(string partnerId = "P-1001") =>
+        DevTokens.Client(BaseUrl, await DevTokens.PartnerTokenAsync(Http, partnerId), timeout: TimeSpan.FromSeconds(30));
 
     public async ValueTask DisposeAsync()
     {
