@@ -12,9 +12,7 @@ public static class Invitations
     /// </summary>
     public static async Task<(HttpClient Partner, string CustomerId, string Link)> SendAsync(LocalHostFixture host, string organization, string administrator)
     {
-        // Partner P-1001's agent, with the token the local provider would give it (ConsoleTests signs in as
-        // the agent in the browser; here only the invitation matters).
-        var partner = DevTokens.Client(host.BaseUrl, host.Tokens.Partner("P-1001"));
+        var partner = await host.PartnerAsync();
         var created = await HttpAssert.JsonAsync(await partner.PostAsJsonAsync("/api/customers", new
         {
             kind = "prospect",
