@@ -19,12 +19,12 @@ public sealed class ConsoleFunctions(HttpApi api)
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "console")] HttpRequest request) =>
         api.RunAnonymousAsync(request, () => Task.FromResult<IActionResult>(new ConsoleAssetResult(ConsoleAssets.Page)));
 
-    /// <summary>Only the console's own script and stylesheet; any other name is a 404 problem.</summary>
+    /// <summary>Only the console's own scripts and stylesheets (and the API reference page's); any other name is a 404 problem.</summary>
     [Function(nameof(GetConsoleAsset))]
     public Task<IActionResult> GetConsoleAsset(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "console/{asset}")] HttpRequest request,
         string asset) =>
-        api.RunAnonymousAsync(request, () => ConsoleAssets.Served.TryGetValue(asset, out var found)
+        api.RunAnonymousAsync(request, () => ConsoleAssets.Served.TryGetValue(asset, out var found) || ApiDocsAssets.Served.TryGetValue(asset, out found)
             ? Task.FromResult<IActionResult>(new ConsoleAssetResult(found))
             : throw ProblemException.NotFound("console asset"));
 }
@@ -44,11 +44,15 @@ public static class ConsoleAssets
         Load("activation.css", "text/css; charset=utf-8"),
     }.ToFrozenDictionary(a => a.Name, StringComparer.Ordinal);
 
-    private static ConsoleAsset Load(string name, string contentType)
+    private static ConsoleAsset Load(string name, string contentType) =>
+        LoadEmbedded(".Http.Console." + name, name, contentType, "<EmbeddedResource Include=\"Http\\Console\\*\" />");
+
+    /// <summary>An embedded file whose resource name ends with <paramref name="suffix"/>; <paramref name="howToEmbed"/> says what the project needs if it is not there.</summary>
+    public static ConsoleAsset LoadEmbedded(string suffix, string name, string contentType, string howToEmbed)
     {
         var assembly = typeof(ConsoleAssets).Assembly;
-        var resource = assembly.GetManifestResourceNames().SingleOrDefault(n => n.EndsWith(".Http.Console." + name, StringComparison.Ordinal))
-            ?? throw new InvalidOperationException($"The console file {name} is not embedded: RapidStart.Functions.csproj needs <EmbeddedResource Include=\"Http\\Console\\*\" />.");
+        var resource = assembly.GetManifestResourceNames().SingleOrDefault(n => n.EndsWith(suffix, StringComparison.Ordinal))
+            ?? throw new InvalidOperationException($"The file {name} is not embedded: RapidStart.Functions.csproj needs {howToEmbed}.");
         using var stream = assembly.GetManifestResourceStream(resource)!;
         using var buffer = new MemoryStream();
         stream.CopyTo(buffer);

@@ -49,6 +49,7 @@ public sealed class AuthorizationMatrixTests(LocalHostFixture host, ITestOutputH
         | GET /api/health | 200 | 200 | 200 | 200 | 200 | 200 | 200 | 200 | 200 | 200 | 200 | 200 | 200 | anonymous |
         | GET /api/openapi.json | 200 | 200 | 200 | 200 | 200 | 200 | 200 | 200 | 200 | 200 | 200 | 200 | 200 | anonymous; pending while not served (then 404 for everyone) |
         | GET /api/console | 200 | 200 | 200 | 200 | 200 | 200 | 200 | 200 | 200 | 200 | 200 | 200 | 200 | extension beyond api.md: the partner console's static page; holds no data |
+        | GET /api/docs | 200 | 200 | 200 | 200 | 200 | 200 | 200 | 200 | 200 | 200 | 200 | 200 | 200 | extension beyond api.md: the API reference page, rendered from openapi.json; holds no data |
         | GET /api/console/{asset} | 200 | 200 | 200 | 200 | 200 | 200 | 200 | 200 | 200 | 200 | 200 | 200 | 200 | extension beyond api.md: the console's script (app.js); holds no data |
         | POST /api/dev/token | 200 | 200 | 200 | 200 | 200 | 200 | 200 | 200 | 200 | 200 | 200 | 200 | 200 | anonymous; only in Development with the development issuer enabled, 404 elsewhere |
         """;

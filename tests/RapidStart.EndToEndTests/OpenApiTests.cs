@@ -14,7 +14,7 @@ namespace RapidStart.EndToEndTests;
 public sealed class OpenApiTests(LocalHostFixture host) : IClassFixture<LocalHostFixture>
 {
     private static readonly HashSet<string> AnonymousOperations =
-        ["GET /health", "GET /openapi.json", "GET /activate", "POST /dev/token", "GET /console", "GET /console/{asset}"];
+        ["GET /health", "GET /openapi.json", "GET /docs", "GET /activate", "POST /dev/token", "GET /console", "GET /console/{asset}"];
 
     private async Task<JsonElement> FetchAsync()
     {
