@@ -33,6 +33,12 @@ public static class LocalHostApp
         var url = new Uri(options.Url);
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(System.Net.IPAddress.Parse(url.Host), url.Port));
 
+        // One line per entry, so the console reads as a log (telemetry goes to the dashboard, not here).
+        builder.Logging.AddSimpleConsole(console =>
+        {
+            console.SingleLine = true;
+            console.TimestampFormat = "HH:mm:ss ";
+        });
         builder.Services.AddRapidStart(builder.Configuration);
 
         // Stop the Durable worker, the sidecar and Kestrel together: stopped in sequence, Kestrel
