@@ -7,8 +7,8 @@ using RapidStart.Domain.Problems;
 namespace RapidStart.Functions.Http;
 
 /// <summary>
-/// The partner console (one HTML page, one script, one stylesheet) and the activation page's script and
-/// stylesheet, embedded in this assembly
+/// The partner console (one HTML page, one script, one stylesheet), the activation page's script and
+/// stylesheet and the API reference page, embedded in this assembly
 /// (<c>Http/Console/</c>) and served as they are, with no build step. The page calls this API from the
 /// browser with the partner's bearer token; it holds no logic the API does not already enforce.
 /// </summary>
@@ -18,6 +18,12 @@ public sealed class ConsoleFunctions(HttpApi api)
     public Task<IActionResult> ShowConsole(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "console")] HttpRequest request) =>
         api.RunAnonymousAsync(request, () => Task.FromResult<IActionResult>(new ConsoleAssetResult(ConsoleAssets.Page)));
+
+    /// <summary>The API reference page (<see cref="ApiDocsAssets"/>): openapi.json rendered at build time.</summary>
+    [Function(nameof(ShowApiDocs))]
+    public Task<IActionResult> ShowApiDocs(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "docs")] HttpRequest request) =>
+        api.RunAnonymousAsync(request, () => Task.FromResult<IActionResult>(new ConsoleAssetResult(ApiDocsAssets.Page)));
 
     /// <summary>Only the console's own scripts and stylesheets (and the API reference page's); any other name is a 404 problem.</summary>
     [Function(nameof(GetConsoleAsset))]
