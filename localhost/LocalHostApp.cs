@@ -37,6 +37,12 @@ public static class LocalHostApp
         // Development only (it checks): the OpenID Connect provider standing in for Entra ID, and the
         // Auth settings that point the API at it; first, so those settings are there for the rest.
         builder.AddLocalIdentity();
+        // One line per entry, so the console reads as a log (telemetry goes to the dashboard, not here).
+        builder.Logging.AddSimpleConsole(console =>
+        {
+            console.SingleLine = true;
+            console.TimestampFormat = "HH:mm:ss ";
+        });
         builder.Services.AddRapidStart(builder.Configuration);
 
         // Stop the Durable worker, the sidecar and Kestrel together: stopped in sequence, Kestrel

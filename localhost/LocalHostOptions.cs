@@ -8,6 +8,9 @@ public sealed class LocalHostOptions
     /// <summary>The API address, like <c>func start</c>'s: http://127.0.0.1:7071.</summary>
     public string Url { get; set; } = "http://127.0.0.1:7071";
 
+    /// <summary>The Aspire dashboard's address, printed at start (<c>./rapidstart up</c> starts it and sets this); none: not printed.</summary>
+    public string? DashboardUrl { get; set; }
+
     /// <summary>Loopback port of the in-process Durable Task sidecar (gRPC, HTTP/2).</summary>
     public int SidecarPort { get; set; } = 7072;
 

@@ -2,10 +2,16 @@ using RapidStart.LocalHost;
 using RapidStart.LocalHost.Identity;
 
 var app = LocalHostApp.Build(args);
-var url = app.Configuration[$"{LocalHostOptions.SectionName}:Url"] ?? new LocalHostOptions().Url;
+var options = app.Configuration.GetSection(LocalHostOptions.SectionName).Get<LocalHostOptions>() ?? new LocalHostOptions();
+var url = options.Url;
 app.Lifetime.ApplicationStarted.Register(() =>
 {
-    Console.WriteLine($"RapidStart local host: {url}/api  (health: {url}/api/health, partner console: {url}/api/console)");
+    Console.WriteLine($"RapidStart local host: {url}/api  (health: {url}/api/health, partner console: {url}/api/console, API reference: {url}/api/docs)");
+    if (options.DashboardUrl is { Length: > 0 } dashboard)
+    {
+        Console.WriteLine($"Telemetry (traces, logs, metrics): Aspire dashboard on {dashboard}");
+    }
+
     if (app.Environment.IsDevelopment())
     {
         var identity = app.Services.GetRequiredService<LocalIdentitySettings>();

@@ -7,11 +7,12 @@ using RapidStart.Domain.Problems;
 namespace RapidStart.Functions.Http;
 
 /// <summary>
-/// The browser pages: the partner console and the customer portal page (static HTML, scripts and
-/// stylesheets), the activation page's script and stylesheet, and MSAL.js, embedded in this assembly
-/// (<c>Http/Console/</c>; MSAL.js from node_modules, see RapidStart.Functions.csproj) and served as
-/// they are. The pages sign in with MSAL.js and call this API from the browser with the user's bearer
-/// token; they hold no logic the API does not already enforce.
+/// The browser pages: the partner console, the customer portal page and the API reference page
+/// (static HTML, scripts and stylesheets), the activation page's script and stylesheet, and MSAL.js,
+/// embedded in this assembly (<c>Http/Console/</c>; MSAL.js from node_modules and the reference page
+/// rendered at build time, see RapidStart.Functions.csproj) and served as they are. The pages sign in
+/// with MSAL.js and call this API from the browser with the user's bearer token; they hold no logic
+/// the API does not already enforce.
 /// </summary>
 public sealed class ConsoleFunctions(HttpApi api)
 {
@@ -26,12 +27,18 @@ public sealed class ConsoleFunctions(HttpApi api)
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "portal")] HttpRequest request) =>
         api.RunAnonymousAsync(request, () => Task.FromResult<IActionResult>(new ConsoleAssetResult(ConsoleAssets.PortalPage)));
 
-    /// <summary>Only the pages' own scripts and stylesheets and MSAL.js; any other name is a 404 problem.</summary>
+    /// <summary>The API reference page (<see cref="ApiDocsAssets"/>): openapi.json rendered at build time.</summary>
+    [Function(nameof(ShowApiDocs))]
+    public Task<IActionResult> ShowApiDocs(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "docs")] HttpRequest request) =>
+        api.RunAnonymousAsync(request, () => Task.FromResult<IActionResult>(new ConsoleAssetResult(ApiDocsAssets.Page)));
+
+    /// <summary>Only the pages' own scripts and stylesheets (the API reference page's too) and MSAL.js; any other name is a 404 problem.</summary>
     [Function(nameof(GetConsoleAsset))]
     public Task<IActionResult> GetConsoleAsset(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "console/{asset}")] HttpRequest request,
         string asset) =>
-        api.RunAnonymousAsync(request, () => ConsoleAssets.Served.TryGetValue(asset, out var found)
+        api.RunAnonymousAsync(request, () => ConsoleAssets.Served.TryGetValue(asset, out var found) || ApiDocsAssets.Served.TryGetValue(asset, out found)
             ? Task.FromResult<IActionResult>(new ConsoleAssetResult(found))
             : throw ProblemException.NotFound("console asset"));
 }
@@ -64,11 +71,15 @@ public static class ConsoleAssets
         Load("msal-browser.min.js", Script),
     }.ToFrozenDictionary(a => a.Name, StringComparer.Ordinal);
 
-    private static ConsoleAsset Load(string name, string contentType)
+    private static ConsoleAsset Load(string name, string contentType) =>
+        LoadEmbedded(".Http.Console." + name, name, contentType, "<EmbeddedResource Include=\"Http\\Console\\*\" />");
+
+    /// <summary>An embedded file whose resource name ends with <paramref name="suffix"/>; <paramref name="howToEmbed"/> says what the project needs if it is not there.</summary>
+    public static ConsoleAsset LoadEmbedded(string suffix, string name, string contentType, string howToEmbed)
     {
         var assembly = typeof(ConsoleAssets).Assembly;
-        var resource = assembly.GetManifestResourceNames().SingleOrDefault(n => n.EndsWith(".Http.Console." + name, StringComparison.Ordinal))
-            ?? throw new InvalidOperationException($"The console file {name} is not embedded: RapidStart.Functions.csproj needs <EmbeddedResource Include=\"Http\\Console\\*\" />.");
+        var resource = assembly.GetManifestResourceNames().SingleOrDefault(n => n.EndsWith(suffix, StringComparison.Ordinal))
+            ?? throw new InvalidOperationException($"The file {name} is not embedded: RapidStart.Functions.csproj needs {howToEmbed}.");
         using var stream = assembly.GetManifestResourceStream(resource)!;
         using var buffer = new MemoryStream();
         stream.CopyTo(buffer);

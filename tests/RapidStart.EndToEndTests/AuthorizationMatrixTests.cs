@@ -53,6 +53,7 @@ public sealed class AuthorizationMatrixTests(LocalHostFixture host, ITestOutputH
         | DELETE /api/support/partners/{partnerId} | 401 | 401 | 401 | 401 | 401 | 401 | 401 | 403 | 403 | 204 | 403 | 403 | 403 | 403 | 403 | 403 | removes the partner the PUT registered; runs last |
         | GET /api/health | 200 | 200 | 200 | 200 | 200 | 200 | 200 | 200 | 200 | 200 | 200 | 200 | 200 | 200 | 200 | 200 | anonymous |
         | GET /api/openapi.json | 200 | 200 | 200 | 200 | 200 | 200 | 200 | 200 | 200 | 200 | 200 | 200 | 200 | 200 | 200 | 200 | anonymous; pending while not served (then 404 for everyone) |
+        | GET /api/docs | 200 | 200 | 200 | 200 | 200 | 200 | 200 | 200 | 200 | 200 | 200 | 200 | 200 | 200 | 200 | 200 | extension beyond api.md: the API reference page, rendered from openapi.json; holds no data |
         | GET /api/console | 200 | 200 | 200 | 200 | 200 | 200 | 200 | 200 | 200 | 200 | 200 | 200 | 200 | 200 | 200 | 200 | extension beyond api.md: the partner console's static page; holds no data |
         | GET /api/console/{asset} | 200 | 200 | 200 | 200 | 200 | 200 | 200 | 200 | 200 | 200 | 200 | 200 | 200 | 200 | 200 | 200 | extension beyond api.md: the console's script (app.js); holds no data |
         | GET /api/portal | 200 | 200 | 200 | 200 | 200 | 200 | 200 | 200 | 200 | 200 | 200 | 200 | 200 | 200 | 200 | 200 | extension beyond api.md: the customer portal's static page; its script reads the users with the signed-in user's token |

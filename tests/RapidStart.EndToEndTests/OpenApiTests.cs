@@ -16,7 +16,7 @@ public sealed class OpenApiTests(LocalHostFixture host) : IClassFixture<LocalHos
 {
     private static readonly HashSet<string> AnonymousOperations =
         [
-            "GET /health", "GET /openapi.json", "GET /activate", "POST /dev/token", "GET /console", "GET /console/{asset}",
+            "GET /health", "GET /openapi.json", "GET /docs", "GET /activate", "POST /dev/token", "GET /console", "GET /console/{asset}",
             "GET /portal", "GET /auth/config", "GET /auth/redirect",
         ];
 
