@@ -1,4 +1,5 @@
 using System.Net;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
 using static Microsoft.Playwright.Assertions;
 
@@ -15,7 +16,8 @@ public sealed class ApiDocsPageTests(BrowserFixture browser)
     {
         var page = await Host.Http.GetAsync("/api/docs");
         Assert.Equal(HttpStatusCode.OK, page.StatusCode);
-        Assert.Equal(RapidStart.Functions.Http.SecurityHeaders.ContentSecurityPolicy, string.Join("", page.Headers.GetValues("Content-Security-Policy")));
+        var authority = Host.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<RapidStart.Infrastructure.Auth.AuthOptions>>().Value.Authority;
+        Assert.Equal(RapidStart.Functions.Http.SecurityHeaders.PolicyFor(authority), string.Join("", page.Headers.GetValues("Content-Security-Policy")));
         var html = await page.Content.ReadAsStringAsync();
         Assert.DoesNotContain("<style", html, StringComparison.OrdinalIgnoreCase);
         Assert.DoesNotMatch("<script(?![^>]*\\ssrc=)", html);
