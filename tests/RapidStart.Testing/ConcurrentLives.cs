@@ -10,6 +10,7 @@ using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.DependencyInjection;
 using RapidStart.Domain.Catalog;
 using RapidStart.Domain.Customers;
+using RapidStart.Domain.Subscriptions;
 using RapidStart.Domain.Voice;
 using RapidStart.Functions.Lifecycle;
 using RapidStart.Infrastructure.Storage;
@@ -331,38 +332,19 @@ public sealed partial class ConcurrentLives
         }
     }
 
-    /// <summary>
-    /// Waits until every life's instance completed, asking only about lives whose last timer is due
-    /// (or kept ones), so that the polling load follows what the engine should be finishing.
-    /// </summary>
+    /// <summary>Waits until every life's instance ended; a kept life is due at once, the others when their last timer is.</summary>
     private async Task WaitForCompletionAsync(LivesPlan plan, Life[] lives, CancellationToken cancellationToken)
     {
-        var durable = _services.GetRequiredService<DurableTaskClient>();
-        var pending = lives.Where(l => l.CustomerId is not null).ToList();
-        var lastDue = pending.Count == 0 ? DateTimeOffset.UtcNow : pending.Max(l => l.SignedUpAt + plan.Trial + plan.Retention);
-        var giveUpAt = lastDue + TimeSpan.FromSeconds(Math.Max(120, plan.Count / 10.0));
-        var report = Stopwatch.StartNew();
-        while (pending.Count > 0 && DateTimeOffset.UtcNow < giveUpAt)
+        var started = lives.Where(l => l.CustomerId is not null).ToArray();
+        var instances = started.Select(l => (
+            ActivationLifecycle.InstanceIdFor(new SubscriptionKey(CustomerId.RegionOf(l.CustomerId!)!, l.CustomerId!, ServiceCatalog.RapidStartServiceId)),
+            l.Story == LifeStory.Kept ? l.SignedUpAt : l.SignedUpAt + plan.TimersOf(l.Story)[^1])).ToArray();
+        var lastDue = instances.Length == 0 ? DateTimeOffset.UtcNow : instances.Max(i => i.Item2);
+        var ended = await InstanceCompletion.WaitAsync(
+            _services.GetRequiredService<DurableTaskClient>(), instances, lastDue + TimeSpan.FromSeconds(Math.Max(120, plan.Count / 10.0)), _log, cancellationToken);
+        for (var i = 0; i < started.Length; i++)
         {
-            var now = DateTimeOffset.UtcNow;
-            var due = pending.Where(l => l.Story == LifeStory.Kept || l.SignedUpAt + plan.TimersOf(l.Story)[^1] <= now).ToArray();
-            await Parallel.ForEachAsync(due, new ParallelOptions { MaxDegreeOfParallelism = 4, CancellationToken = cancellationToken }, async (life, ct) =>
-            {
-                var key = new Domain.Subscriptions.SubscriptionKey(CustomerId.RegionOf(life.CustomerId!)!, life.CustomerId!, ServiceCatalog.RapidStartServiceId);
-                var instance = await durable.GetInstanceAsync(ActivationLifecycle.InstanceIdFor(key), getInputsAndOutputs: false, ct);
-                if (instance is { RuntimeStatus: OrchestrationRuntimeStatus.Completed or OrchestrationRuntimeStatus.Failed or OrchestrationRuntimeStatus.Terminated })
-                {
-                    life.CompletedAt = instance.LastUpdatedAt;
-                }
-            });
-            pending.RemoveAll(l => l.CompletedAt is not null);
-            if (report.Elapsed > TimeSpan.FromSeconds(15))
-            {
-                _log($"  {lives.Length - pending.Count}/{lives.Length} lives finished");
-                report.Restart();
-            }
-
-            await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
+            started[i].CompletedAt = ended[i];
         }
     }
 
