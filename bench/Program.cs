@@ -1,8 +1,8 @@
 using RapidStart.Bench;
 
-// ./rapidstart bench [--quick] [--only=enrollment|lifecycle|sweep|lives|scale[,...]]
+// ./rapidstart bench [--quick] [--only=enrollment|lifecycle|sweep|lives|azurite|scale[,...]]
 // Prints a Markdown report to stdout (progress goes to stderr) and writes it under bench/results/.
-string[] all = ["enrollment", "lifecycle", "sweep", "lives", "scale"];
+string[] all = ["enrollment", "lifecycle", "sweep", "lives", "azurite", "scale"];
 var quick = false;
 var sections = all.ToList();
 foreach (var argument in args)
@@ -26,7 +26,7 @@ foreach (var argument in args)
 }
 
 // Everything is bounded anyway; this is the last resort if something hangs.
-using var cancel = new CancellationTokenSource(TimeSpan.FromMinutes(quick ? 15 : 35));
+using var cancel = new CancellationTokenSource(TimeSpan.FromMinutes(quick ? 25 : 60));
 Console.CancelKeyPress += (_, e) =>
 {
     e.Cancel = true;
@@ -68,6 +68,20 @@ if (sections.Contains("lives"))
     var before = load.Take();
     report.Lives(await LivesBench.RunAsync((settings, configure) => StartHostAsync(cancel.Token, settings, configure), quick, cancel.Token));
     report.Load("lives", MachineLoad.Describe(before, load.Take()));
+}
+
+if (sections.Contains("azurite"))
+{
+    var before = load.Take();
+    var sizes = await AzuriteScaling.RunAsync(storage.ConnectionString, quick, cancel.Token);
+    if (!headerWritten)
+    {
+        report.HeaderWithoutHost(quick, sections, all.Length, started);
+        headerWritten = true;
+    }
+
+    report.Azurite(sizes);
+    report.Load("azurite", MachineLoad.Describe(before, load.Take()));
 }
 
 if (sections.Contains("scale"))
@@ -117,7 +131,7 @@ static int Usage(string? error)
         Console.Error.WriteLine($"bench: {error}");
     }
 
-    Console.Error.WriteLine("usage: ./rapidstart bench [--quick] [--only=enrollment|lifecycle|sweep|lives|scale[,...]]");
+    Console.Error.WriteLine("usage: ./rapidstart bench [--quick] [--only=enrollment|lifecycle|sweep|lives|azurite|scale[,...]]");
     return error is null ? 0 : 2;
 }
 
