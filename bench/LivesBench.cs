@@ -47,7 +47,7 @@ public static class LivesBench
         Trial: TimeSpan.FromSeconds(90),
         Retention: TimeSpan.FromSeconds(45),
         ReminderOffsets: [TimeSpan.FromSeconds(60), TimeSpan.FromSeconds(30)],
-        Parallelism: 16);
+        Parallelism: 48);
 
     /// <summary>Registers the minimal orchestration and its activity with the host's Durable worker.</summary>
     public static void AddMinimalOrchestration(IServiceCollection services) =>
@@ -76,10 +76,11 @@ public static class LivesBench
         var plan = PlanFor(quick);
         LivesRun lives;
         MemoryUse livesMemory;
-        await using (var host = await startHost(plan.HostSettings(), null))
+        var dropped = new DroppedReminderLog();
+        await using (var host = await startHost(plan.HostSettings(), dropped.AddTo))
         {
             using var sampler = new MemorySampler();
-            var driver = new ConcurrentLives(host.Services, host.BaseUrl, host.MailDirectory, host.Partner, BenchHost.PartnerId, Progress.Step);
+            var driver = new ConcurrentLives(host.Services, host.BaseUrl, host.MailDirectory, host.Partner, BenchHost.PartnerId, dropped, Progress.Step);
             lives = await driver.RunAsync(plan, cancellationToken);
             livesMemory = await sampler.StopAsync();
             Progress.Step($"  lives: {lives.Transitions:N0} transitions from the first sign-up to the last completion; {lives.Problems.Count} problem(s)");

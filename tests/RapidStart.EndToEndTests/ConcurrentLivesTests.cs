@@ -1,3 +1,5 @@
+using Microsoft.Extensions.DependencyInjection;
+
 namespace RapidStart.EndToEndTests;
 
 /// <summary>
@@ -9,6 +11,11 @@ namespace RapidStart.EndToEndTests;
 public sealed class ConcurrentLivesHostFixture : LocalHostFixture
 {
     protected override string NamePrefix => "lives";
+
+    /// <summary>Reminders the host dropped because the engine ran them after the deadline.</summary>
+    public DroppedReminderLog Dropped { get; } = new();
+
+    protected override void ConfigureHostServices(IServiceCollection services) => Dropped.AddTo(services);
 
     protected override IDictionary<string, string?> Settings => new Dictionary<string, string?>(ConcurrentLivesTests.Plan.HostSettings())
     {
@@ -33,8 +40,8 @@ public sealed class ConcurrentLivesTests(ConcurrentLivesHostFixture host) : ICla
     public async Task Hundreds_of_lives_at_once_each_end_as_their_story_says()
     {
         var partner = await host.PartnerAsync();
-        var lives = new ConcurrentLives(host.Services, host.BaseUrl, host.MailDirectory, partner, "P-1001");
-        using var limit = new CancellationTokenSource(TimeSpan.FromMinutes(6));
+        var lives = new ConcurrentLives(host.Services, host.BaseUrl, host.MailDirectory, partner, "P-1001", host.Dropped);
+        using var limit = new CancellationTokenSource(TimeSpan.FromMinutes(10));
 
         var run = await lives.RunAsync(Plan, limit.Token);
 
