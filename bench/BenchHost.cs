@@ -51,13 +51,23 @@ public sealed class BenchHost : IAsyncDisposable
     /// <summary>A client for the partner <see cref="PartnerId"/>, bearer token from the development issuer.</summary>
     public HttpClient Partner { get; }
 
-    public static async Task<BenchHost> StartAsync(BenchStorage storage, CancellationToken cancellationToken)
+    /// <param name="settings">Settings on top of the bench's (compressed lifecycle periods, say).</param>
+    /// <param name="configureServices">Adds to the host's services (an extra orchestration, say).</param>
+    public static async Task<BenchHost> StartAsync(
+        BenchStorage storage, CancellationToken cancellationToken, IDictionary<string, string?>? settings = null, Action<IServiceCollection>? configureServices = null)
     {
         var clock = Stopwatch.StartNew();
+        var all = LocalHostSettings.WarningsToStandardError();
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+        {
+            all[key] = value;
+        }
+
         var host = await InProcessLocalHost.StartAsync(
             storage.ConnectionString,
             "bench",
-            LocalHostSettings.WarningsToStandardError(),
+            all,
+            configureServices,
             healthTimeout: TimeSpan.FromSeconds(120)).WaitAsync(cancellationToken);
         var startUpTime = clock.Elapsed;
         var token = await DevTokens.PartnerTokenAsync(host.Http, PartnerId, "bench-agent@p-bench.example");

@@ -1,8 +1,8 @@
 using RapidStart.Bench;
 
-// ./rapidstart bench [--quick] [--only=enrollment|lifecycle|sweep[,...]]
+// ./rapidstart bench [--quick] [--only=enrollment|lifecycle|sweep|lives|azurite|scale[,...]]
 // Prints a Markdown report to stdout (progress goes to stderr) and writes it under bench/results/.
-string[] all = ["enrollment", "lifecycle", "sweep"];
+string[] all = ["enrollment", "lifecycle", "sweep", "lives", "azurite", "scale"];
 var quick = false;
 var sections = all.ToList();
 foreach (var argument in args)
@@ -26,7 +26,7 @@ foreach (var argument in args)
 }
 
 // Everything is bounded anyway; this is the last resort if something hangs.
-using var cancel = new CancellationTokenSource(TimeSpan.FromMinutes(quick ? 10 : 20));
+using var cancel = new CancellationTokenSource(TimeSpan.FromMinutes(quick ? 25 : 60));
 Console.CancelKeyPress += (_, e) =>
 {
     e.Cancel = true;
@@ -63,6 +63,39 @@ if (sections.Contains("sweep"))
     report.Load("sweep", MachineLoad.Describe(before, load.Take()));
 }
 
+if (sections.Contains("lives"))
+{
+    var before = load.Take();
+    report.Lives(await LivesBench.RunAsync((settings, configure) => StartHostAsync(cancel.Token, settings, configure), quick, cancel.Token));
+    report.Load("lives", MachineLoad.Describe(before, load.Take()));
+}
+
+if (sections.Contains("azurite"))
+{
+    var before = load.Take();
+    var sizes = await AzuriteScaling.RunAsync(storage.ConnectionString, quick, cancel.Token);
+    if (!headerWritten)
+    {
+        report.HeaderWithoutHost(quick, sections, all.Length, started);
+        headerWritten = true;
+    }
+
+    report.Azurite(sizes);
+    report.Load("azurite", MachineLoad.Describe(before, load.Take()));
+}
+
+if (sections.Contains("scale"))
+{
+    if (!headerWritten)
+    {
+        report.HeaderWithoutHost(quick, sections, all.Length, started);
+        headerWritten = true;
+    }
+
+    Progress.Step("scale: simulating the key layout at Azure scale");
+    report.Scale(ScaleModel.Run());
+}
+
 report.Goals();
 report.Line($"Total run time {(DateTimeOffset.UtcNow - started).TotalMinutes:0.0} min.");
 var text = report.ToString();
@@ -77,14 +110,14 @@ await File.WriteAllTextAsync(file, text, CancellationToken.None);
 Progress.Step($"report written to {file}");
 return 0;
 
-async Task<BenchHost> StartHostAsync(CancellationToken cancellationToken)
+async Task<BenchHost> StartHostAsync(CancellationToken cancellationToken, IDictionary<string, string?>? settings = null, Action<IServiceCollection>? configure = null)
 {
     Progress.Step("starting a local host");
-    var host = await BenchHost.StartAsync(storage, cancellationToken);
+    var host = await BenchHost.StartAsync(storage, cancellationToken, settings, configure);
     Progress.Step($"local host healthy at {host.BaseUrl} after {host.StartUpTime.TotalSeconds:0.0} s (tables {host.TableName}, task hub {host.TaskHubName})");
     if (!headerWritten)
     {
-        report.Header(quick, sections, host, await storage.AzuriteVersionAsync(cancellationToken), started);
+        report.Header(quick, sections, all.Length, host, await storage.AzuriteVersionAsync(cancellationToken), started);
         headerWritten = true;
     }
 
@@ -98,7 +131,7 @@ static int Usage(string? error)
         Console.Error.WriteLine($"bench: {error}");
     }
 
-    Console.Error.WriteLine("usage: ./rapidstart bench [--quick] [--only=enrollment|lifecycle|sweep[,...]]");
+    Console.Error.WriteLine("usage: ./rapidstart bench [--quick] [--only=enrollment|lifecycle|sweep|lives|azurite|scale[,...]]");
     return error is null ? 0 : 2;
 }
 

@@ -44,11 +44,11 @@ public sealed class Report
         }
     }
 
-    public void Header(bool quick, IReadOnlyCollection<string> sections, BenchHost host, string azurite, DateTimeOffset started)
+    public void Header(bool quick, IReadOnlyCollection<string> sections, int sectionCount, BenchHost host, string azurite, DateTimeOffset started)
     {
         Line("# RapidStart benchmark report");
         Line();
-        Line($"Command: `./rapidstart bench{(quick ? " --quick" : "")}{(sections.Count < 3 ? " --only=" + string.Join(',', sections) : "")}` — " +
+        Line($"Command: `./rapidstart bench{(quick ? " --quick" : "")}{(sections.Count < sectionCount ? " --only=" + string.Join(',', sections) : "")}` — " +
              (quick ? "**quick smoke run: short measurements, 10,000 instead of 100,000 subscriptions; not a verdict on the goals**" : "full run") + ".");
         Line();
         Line("| machine | |");
@@ -146,7 +146,7 @@ public sealed class Report
         Line($"On a fresh local host (new tables and task hub), so the table holds only what this section writes. " +
              "`ExpirySweep.RunAsync` is resolved from the host's services and called directly (timers are off). It reads the due index " +
              "(one range query per region, 3 regions) and then, one due item after the other, reads the subscription, applies the deadline " +
-             "(`LifecycleTransitions.ApplyDeadlineAsync`: reads subscription and customer, upserts the retention due item, commits the inactivation with its audit line, " +
+             "(`LifecycleTransitions.ApplyDeadlineAsync`, given the sweep's read of the subscription: reads the customer, upserts the retention due item, commits the inactivation with its audit line, " +
              "upserts the Service List line, writes the notice to the pickup folder) and deletes the due item. " +
              $"An untimed warm-up sweep over {r.WarmUpItems} due subscriptions ran first (the first sweep of a process runs unoptimised code).");
         Line();
@@ -209,6 +209,125 @@ public sealed class Report
             $"100 due: {a.Elapsed.TotalMilliseconds:0} ms without the bulk, {b.Elapsed.TotalMilliseconds:0} ms with it; 0 due with the bulk: {c.Elapsed.TotalMilliseconds:0} ms; " +
             $"1,000 due with the bulk: {d.Elapsed.TotalMilliseconds:0} ms (×{d.Elapsed / b.Elapsed:0.0} of 100 due). Criterion: adding the bulk (B − A) costs less than adding 900 due items (D − B), and C < B",
             full ? (b.Elapsed - a.Elapsed) < (d.Elapsed - b.Elapsed) && c.Elapsed < b.Elapsed : null);
+    }
+
+    /// <summary>Goal of issue 11: many whole lives at once reach this share of a minimal orchestration's rate, and nothing is lost.</summary>
+    public const double LivesGoal = 0.70;
+
+    public void Lives(LivesBenchResult r)
+    {
+        var run = r.Lives;
+        var plan = run.Plan;
+        Line("## 4. Many whole lives at once, on the real engine");
+        Line();
+        Line($"{plan.Count:N0} subscriptions live compressed whole lives at the same time on one local host: trial {plan.Trial.TotalSeconds:0} s, reminders " +
+             $"{string.Join(" and ", plan.ReminderOffsets.Select(o => $"{o.TotalSeconds:0} s"))} before the deadline, retention {plan.Retention.TotalSeconds:0} s. " +
+             $"{plan.Parallelism} concurrent drivers take them one after the other (`ConcurrentLives` of `tests/RapidStart.Testing`, also behind the end-to-end test `ConcurrentLivesTests`): " +
+             "create the prospect, sign up (starts the lifecycle orchestration), and by story: a quarter **kept** (Send Activation, accept the link from the mail as the administrator, give a VOICE number: Active for good), " +
+             "a quarter **accepted, no VOICE number**, a quarter **invited, never accepted**, a quarter **never sent**; the last three are reminded, inactivated at the deadline and purged after retention, by their orchestration's timers alone (no sweep). " +
+             "Then every life is checked: its record's state, exactly its mails in the pickup folder (one invitation per send, every configured reminder, one inactivation and one deletion notice; " +
+             "for a kept life no reminder due after its VOICE number was given), its instance Completed, and the partner's Service List against the records.");
+        Line();
+        Line("*Transitions* are the engine's work for a life as its story has it: its activities (ReadLifecycle, SendInvitation, one per fired timer) and its fired timers " +
+             $"({run.Transitions:N0} in all; the {run.Signals:N0} lifecycle signals from HTTP are not counted). The rate is transitions ÷ time from the first sign-up to the last instance completed. " +
+             "The **minimal orchestration** runs on a fresh host (new task hub) over the same Azurite right after: one instance per life, started at the same offsets from the first, " +
+             "each with its life's activities (an activity that returns its input) and its timers at the same offsets from its start. Its rate counts the same transitions over its own span. " +
+             "*Late* is an instance's end minus its last timer's due time (lapsed lives only). Memory is the bench process's (client and host in one process), sampled every second.");
+        Line();
+        var late = run.Lives.Where(l => l.LateBy is not null).Select(l => l.LateBy!.Value.TotalSeconds).ToArray();
+        var lateStats = LatencyStats.Of(late);
+        var minimalLate = LatencyStats.Of(r.MinimalLateSeconds);
+        Line("| measure | whole lives (product) | minimal orchestration |");
+        Line("|---|---:|---:|");
+        Line($"| instances | {run.Lives.Count:N0} signed up, {run.Lives.Count(l => l.CompletedAt is not null):N0} ended | {r.MinimalStarted:N0} started, {r.MinimalEnded:N0} ended |");
+        Line($"| span: first start → last end | {r.LivesSpan.TotalSeconds:0} s (all lives driven in {run.SignUpElapsed.TotalSeconds:0} s) | {r.MinimalSpan.TotalSeconds:0} s |");
+        Line($"| **transitions per second** | **{r.LivesRate:0.0}/s** | **{r.MinimalRate:0.0}/s** |");
+        Line($"| late p50 / p99 / max | {lateStats.P50:0.0} / {lateStats.P99:0.0} / {lateStats.Max:0.0} s | {minimalLate.P50:0.0} / {minimalLate.P99:0.0} / {minimalLate.Max:0.0} s |");
+        Line($"| memory at peak: working set / GC heap | {Mb(r.LivesMemory.PeakWorkingSet)} / {Mb(r.LivesMemory.PeakHeap)} | {Mb(r.MinimalMemory.PeakWorkingSet)} / {Mb(r.MinimalMemory.PeakHeap)} |");
+        Line($"| memory at the end (after a full collection) | {Mb(r.LivesMemory.EndWorkingSet)} / {Mb(r.LivesMemory.EndHeap)} | {Mb(r.MinimalMemory.EndWorkingSet)} / {Mb(r.MinimalMemory.EndHeap)} |");
+        Line();
+        Line("Both rates count a schedule of timers fixed in advance: when the engine keeps up, both spans are that schedule's and the ratio is near 100 %. " +
+             "Where the product falls behind without making the span longer (its backlog clears before the last timers), only *late* shows it: compare the two columns' lateness too.");
+        Line();
+        Line($"Mails in the pickup folder: {string.Join(", ", run.MailsByKind.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => $"{p.Value:N0} {p.Key}"))}. " +
+             $"Lifecycle instances: {string.Join(", ", run.InstancesByStatus.Select(p => $"{p.Value:N0} {p.Key}"))}. Service List lines: {run.ServiceListLines:N0}. " +
+             $"Kept lives whose VOICE number came after a reminder was due (so that reminder may have gone out): {run.KeptWithReminderAllowed}. " +
+             $"Reminders dropped by rule because the engine ran them after the deadline (logged by the host, counted as accounted for): **{run.RemindersDroppedAsLate}**.");
+        Line();
+        var lost = run.Problems.Count == 0 && r.MinimalEnded == r.MinimalStarted;
+        Line(run.Problems.Count == 0
+            ? $"**Nothing lost**: every one of the {run.Lives.Count:N0} lives ended as its story says, with exactly its mails, its instance Completed, and its Service List line matching its record."
+            : $"**{run.Problems.Count} problem(s)** (first 20): " + string.Join("; ", run.Problems.Take(20)));
+        Line();
+        Goal($"{plan.Count:N0} whole lives at once ≥ {LivesGoal:P0} of the minimal orchestration's rate, nothing lost",
+            $"{r.LivesRate:0.0} vs {r.MinimalRate:0.0} transitions/s = {r.Ratio:P0}; {run.Problems.Count} problem(s)",
+            r.Ratio >= LivesGoal && lost);
+
+        static string Mb(long bytes) => $"{bytes / 1024.0 / 1024.0:0} MB";
+    }
+
+    /// <summary>The title and the machine line of a run that started no host (the scale simulation alone).</summary>
+    public void HeaderWithoutHost(bool quick, IReadOnlyCollection<string> sections, int sectionCount, DateTimeOffset started)
+    {
+        Line("# RapidStart benchmark report");
+        Line();
+        Line($"Command: `./rapidstart bench{(quick ? " --quick" : "")}{(sections.Count < sectionCount ? " --only=" + string.Join(',', sections) : "")}`, {started:yyyy-MM-dd HH:mm} UTC, " +
+             $"commit {Run("git", "rev-parse --short HEAD") ?? "?"}{(string.IsNullOrEmpty(Run("git", "status --porcelain --untracked-files=no")) ? "" : " + uncommitted changes")}.");
+        Line();
+    }
+
+    public void Azurite(IReadOnlyList<AzuriteAtSize> sizes)
+    {
+        Line("## Azurite's rates against the size of the table");
+        Line();
+        Line($"A scratch table in the same Azurite, nothing of RapidStart involved, grown in steps (entities of ~500 B, 100 to a partition, batch transactions); at each size {sizes[0].PointReads.Clients} clients " +
+             $"measure `GetEntity` of random entities and a query of one random partition (100 entities), {sizes[0].PointReads.Elapsed.TotalSeconds:0} s each after 1 s of warm-up. " +
+             "This is why every API-against-raw ratio in this report is taken on the very table the API uses, in the same state, in alternating slices (section 1): a raw rate from a smaller, fresher table would count Azurite's decline as our overhead.");
+        Line();
+        Line("| entities in the table | GetEntity/s | p50 ms | p99 ms | partition queries/s (100 entities each) | p50 ms | p99 ms |");
+        Line("|---:|---:|---:|---:|---:|---:|---:|");
+        foreach (var size in sizes)
+        {
+            Line($"| {size.Entities:N0} | {size.PointReads.PerSecond:0} | {size.PointReads.Latency.P50:0.0} | {size.PointReads.Latency.P99:0.0} | {size.Queries.PerSecond:0} | {size.Queries.Latency.P50:0.0} | {size.Queries.Latency.P99:0.0} |");
+        }
+
+        Line();
+        if (sizes.Count > 1)
+        {
+            Line($"From {sizes[0].Entities:N0} to {sizes[^1].Entities:N0} entities: point reads ×{sizes[^1].PointReads.PerSecond / sizes[0].PointReads.PerSecond:0.00}, partition queries ×{sizes[^1].Queries.PerSecond / sizes[0].Queries.PerSecond:0.00}.");
+            Line();
+        }
+    }
+
+    public void Scale(IReadOnlyList<ScaleScenario> scenarios)
+    {
+        Line("## 5. The key layout at Azure scale (simulation)");
+        Line();
+        Line("`ScaleModel` (bench/ScaleModel.cs) turns each day below into the storage calls the code makes, with partition keys from the real `TableKeys` functions over real customer IDs " +
+             "(`CustomerId.New`, the catalog's regions), and maps each lifecycle instance to its Durable control queue with the Azure Storage provider's own hash. " +
+             $"Rates are the busiest 10 seconds of the busiest partition of each kind, in entities per second (a transaction counts each entity), against Azure's target of {ScaleModel.PartitionTarget:N0} entities/s per partition " +
+             $"and {ScaleModel.AccountTarget:N0} transactions/s per account. Nothing here ran against Azure.");
+        Line();
+        foreach (var scenario in scenarios)
+        {
+            Line($"### {scenario.Name}");
+            Line();
+            Line(scenario.Description);
+            Line();
+            Line("| partition kind | partitions touched | busiest (example key) | peak entities/s | share of 2,000/s |");
+            Line("|---|---:|---|---:|---:|");
+            foreach (var peak in scenario.Peaks)
+            {
+                var share = peak.PeakEntitiesPerSecond / ScaleModel.PartitionTarget;
+                Line($"| {peak.Kind} | {peak.Partitions:N0} | `{peak.Example.Replace("|", "\\|", StringComparison.Ordinal)}` | {peak.PeakEntitiesPerSecond:N1} | {(share >= 1 ? "**" : "")}{share:P0}{(share >= 1 ? "** (throttles)" : "")} |");
+            }
+
+            Line();
+            Line($"Account: peak {scenario.PeakTransactionsPerSecond:N0} transactions/s ({scenario.PeakTransactionsPerSecond / ScaleModel.AccountTarget:P0} of {ScaleModel.AccountTarget:N0}). " +
+                 $"Durable: peak {scenario.PeakOrchestrationEventsPerSecond:N0} orchestration episodes/s and {scenario.PeakActivitiesPerSecond:N0} activities/s; " +
+                 $"instances over the {ScaleModel.DurablePartitions} control queues: {string.Join(" / ", scenario.ControlQueueShare.Select(x => $"{x:P0}"))}.");
+            Line();
+        }
     }
 
     public void Goals()

@@ -336,8 +336,8 @@ public static class SweepBench
             foreach (var (customer, due) in items)
             {
                 var perItem = Stopwatch.GetTimestamp();
-                await Timed("read subscription (the sweep's)", () => store.GetAsync(due.Key, cancellationToken));
-                var current = (await Timed("read subscription again (the transition's)", () => store.GetAsync(due.Key, cancellationToken)))!;
+                // One read: the transition starts from the sweep's (ApplyDeadlineAsync's read parameter).
+                var current = (await Timed("read subscription (the sweep's, handed to the transition)", () => store.GetAsync(due.Key, cancellationToken)))!;
                 var owner = (await Timed("read customer", () => customers.GetAsync(customer.CustomerId, cancellationToken)))!.Value;
                 var (inactive, audit) = current.Value.Inactivate(DateTimeOffset.UtcNow, lifecycle.RetentionPeriod, LifecycleTransitions.SweepActor);
                 await Timed("upsert the retention due item", async () => { await store.AddDueAsync(new DueItem(due.Key, inactive.RetentionEndsAt!.Value), cancellationToken); return true; });

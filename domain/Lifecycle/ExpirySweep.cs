@@ -52,8 +52,10 @@ public sealed class ExpirySweep(ISubscriptionStore store, ServiceCatalog catalog
     /// <summary>Applies what a due item calls for; every transition re-checks the record, so a stale item changes nothing.</summary>
     private async Task<(SubscriptionStatus? Before, SubscriptionStatus? After)> ApplyAsync(DueItem item, CancellationToken cancellationToken)
     {
-        var subscription = (await store.GetAsync(item.Key, cancellationToken))?.Value;
-        if (subscription is null)
+        // Read once: the transition starts from this version rather than reading it again (with 100,000
+        // due, a second read is 100,000 more round trips); a conflict makes it read afresh.
+        var read = await store.GetAsync(item.Key, cancellationToken);
+        if (read?.Value is not { } subscription)
         {
             // The hint was written before a sign-up that never committed.
             return (null, null);
@@ -65,9 +67,9 @@ public sealed class ExpirySweep(ISubscriptionStore store, ServiceCatalog catalog
         var after = subscription.Status switch
         {
             SubscriptionStatus.Created or SubscriptionStatus.InvitationSent or SubscriptionStatus.Active or SubscriptionStatus.Inactive when isDeadlineItem =>
-                (await transitions.ApplyDeadlineAsync(item.Key, LifecycleTransitions.SweepActor, cancellationToken)).Status,
+                (await transitions.ApplyDeadlineAsync(item.Key, LifecycleTransitions.SweepActor, cancellationToken, read)).Status,
             SubscriptionStatus.Inactive =>
-                (await transitions.ApplyRetentionEndAsync(item.Key, LifecycleTransitions.SweepActor, cancellationToken)).Status,
+                (await transitions.ApplyRetentionEndAsync(item.Key, LifecycleTransitions.SweepActor, cancellationToken, read)).Status,
             _ => subscription.Status,
         };
         return (subscription.Status, after);

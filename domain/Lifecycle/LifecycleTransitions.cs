@@ -132,11 +132,12 @@ public sealed class LifecycleTransitions(
     }
 
     /// <summary>The trial deadline: Inactive unless a VOICE number arrived (then permanent) or it is not yet due.</summary>
-    public async Task<LifecycleState> ApplyDeadlineAsync(SubscriptionKey key, string actor, CancellationToken cancellationToken)
+    /// <param name="read">The subscription as the caller just read it (the sweep), used for the first attempt instead of reading it again; a retry reads afresh.</param>
+    public async Task<LifecycleState> ApplyDeadlineAsync(SubscriptionKey key, string actor, CancellationToken cancellationToken, Versioned<Subscription>? read = null)
     {
         var (changed, customer) = await OptimisticRetry.RunAsync(async () =>
         {
-            var current = await GetAsync(key, cancellationToken);
+            var current = Interlocked.Exchange(ref read, null) ?? await GetAsync(key, cancellationToken);
             var subscription = current.Value;
             var now = clock.GetUtcNow();
             if (subscription.Status == SubscriptionStatus.Inactive && subscription.RetentionEndsAt > now)
@@ -177,9 +178,10 @@ public sealed class LifecycleTransitions(
     }
 
     /// <summary>End of retention: the customer's data goes; a tombstone and the audit trail stay.</summary>
-    public async Task<LifecycleState> ApplyRetentionEndAsync(SubscriptionKey key, string actor, CancellationToken cancellationToken)
+    /// <param name="read">The subscription as the caller just read it (the sweep), instead of reading it again.</param>
+    public async Task<LifecycleState> ApplyRetentionEndAsync(SubscriptionKey key, string actor, CancellationToken cancellationToken, Versioned<Subscription>? read = null)
     {
-        var current = await GetAsync(key, cancellationToken);
+        var current = read ?? await GetAsync(key, cancellationToken);
         var subscription = current.Value;
         if (subscription.Status != SubscriptionStatus.Inactive || subscription.RetentionEndsAt is not { } end || end > clock.GetUtcNow())
         {

@@ -111,6 +111,17 @@ public static class ActivationLifecycle
             }
 
             var now = new DateTimeOffset(context.CurrentUtcDateTime, TimeSpan.Zero);
+            if (trialEndsAt is { } deadline && status is not (SubscriptionStatus.Inactive or SubscriptionStatus.Purged))
+            {
+                // A reminder whose time passed before the instance got to it (a busy or restarted engine) is
+                // not sent late; say so once. (NextWake skips it either way: no await changes.)
+                foreach (var missed in input.ReminderOffsets.Where(o => !remindersDone.Contains(o) && deadline - o <= now).ToArray())
+                {
+                    remindersDone.Add(missed);
+                    logger.LogWarning("Trial reminder for {Subscription} skipped: its time ({Offset} before the deadline) passed before the instance got to it", key, missed);
+                }
+            }
+
             var (wakeAt, purpose) = NextWake(now, trialEndsAt, retentionEndsAt, status, input.ReminderOffsets, remindersDone);
             nextSignal ??= context.WaitForExternalEvent<LifecycleSignal>(SignalEvent);
             if (wakeAt is null)

@@ -6,6 +6,7 @@ using RapidStart.Domain.Catalog;
 using RapidStart.Domain.Customers;
 using RapidStart.Domain.Lifecycle;
 using RapidStart.Domain.Notifications;
+using RapidStart.Domain.Problems;
 using RapidStart.Domain.Subscriptions;
 using RapidStart.UnitTests.TestSupport;
 
@@ -106,6 +107,52 @@ public class ExpirySweepTests
         Assert.Equal(items.OrderBy(i => i.Key.ToString()), _removed.OrderBy(i => i.Key.ToString()));
         _store.Verify(s => s.CommitAsync(It.Is<SubscriptionCommit>(c => c.Audit!.Actor == LifecycleTransitions.SweepActor), It.IsAny<CancellationToken>()), Times.Once);
         _store.Verify(s => s.PurgeAsync(It.Is<SubscriptionCommit>(c => c.Audit!.Actor == LifecycleTransitions.SweepActor), It.IsAny<CancellationToken>()), Times.Once);
+    }
+
+    [Fact]
+    public async Task RunAsync_ReadsEachDueSubscriptionOnce()
+    {
+        // Arrange
+        var onTrial = Add(c => TestData.Invited(c));
+        var inactive = Add(c => TestData.Invited(c, at: TestData.Start.AddDays(-31)).Inactivate(Deadline.AddDays(-31), TestData.Retention, "system").Item1);
+        Due(onTrial, Deadline);
+        Due(inactive, Deadline.AddDays(-1));
+
+        // Act
+        await _sweep.RunAsync(CancellationToken.None);
+
+        // Assert: the transition starts from the sweep's read instead of reading again. (The purge reads
+        // the subscription once more afterwards, to see whether anything of its customer still lives.)
+        _store.Verify(s => s.GetAsync(onTrial, It.IsAny<CancellationToken>()), Times.Once);
+        _store.Verify(s => s.GetAsync(inactive, It.IsAny<CancellationToken>()), Times.Exactly(2));
+    }
+
+    [Fact]
+    public async Task RunAsync_DeadlineCommitConflict_ReadsAfreshAndInactivates()
+    {
+        // Arrange: the first commit finds the ETag moved (the orchestration changed the record meanwhile).
+        var onTrial = Add(c => TestData.Invited(c));
+        Due(onTrial, Deadline);
+        var commits = 0;
+        _store.Setup(s => s.CommitAsync(It.IsAny<SubscriptionCommit>(), It.IsAny<CancellationToken>()))
+            .ReturnsAsync((SubscriptionCommit commit, CancellationToken _) =>
+            {
+                if (commits++ == 0)
+                {
+                    throw new ConcurrencyConflictException();
+                }
+
+                _rows[commit.Subscription.Key] = new Versioned<Subscription>(commit.Subscription, commit.ETag + "+");
+                return commit.ETag + "+";
+            });
+
+        // Act
+        var result = await _sweep.RunAsync(CancellationToken.None);
+
+        // Assert
+        Assert.Equal(new SweepResult(1, 1, 0), result);
+        Assert.Equal(SubscriptionStatus.Inactive, _rows[onTrial].Value.Status);
+        _store.Verify(s => s.GetAsync(onTrial, It.IsAny<CancellationToken>()), Times.Exactly(2));
     }
 
     [Fact]
