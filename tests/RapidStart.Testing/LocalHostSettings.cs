@@ -27,6 +27,7 @@ public static class LocalHostSettings
         ["RapidStart:Storage:TableName"] = prefix + unique,
         ["RapidStart:Storage:VoiceTableName"] = prefix + "voice" + unique,
         ["RapidStart:Email:PickupDirectory"] = mailDirectory,
+        ["RapidStart:Auth:ClientId"] = TestAuth.ClientId,
         ["RapidStart:Auth:DevelopmentIssuerEnabled"] = "true",
         ["RapidStart:Auth:DevelopmentSigningKey"] = Convert.ToBase64String(DevTokens.SigningKey),
         ["RapidStart:Telemetry:Console"] = "false",
