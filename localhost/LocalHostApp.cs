@@ -1,6 +1,8 @@
+using RapidStart.Domain.Subscriptions;
 using RapidStart.Functions.Composition;
 using RapidStart.Functions.Http;
 using RapidStart.Functions.Lifecycle;
+using RapidStart.Infrastructure.Storage;
 
 namespace RapidStart.LocalHost;
 
@@ -42,6 +44,12 @@ public static class LocalHostApp
             host.ShutdownTimeout = options.ShutdownTimeout;
             host.ServicesStopConcurrently = true;
         });
+        if (options.HoldAfterCommit > TimeSpan.Zero)
+        {
+            builder.Services.AddSingleton<ISubscriptionStore>(sp => new HeldCommits(
+                sp.GetRequiredService<TableSubscriptionStore>(), options.HoldAfterCommit, sp.GetRequiredService<ILogger<HeldCommits>>()));
+        }
+
         configureServices?.Invoke(builder.Services);
         builder.AddDurableSidecar(options);
         builder.Services.AddSingleton<EngineReadiness>();
