@@ -25,7 +25,7 @@ public sealed record SubscriptionChange(
     FollowUps? FollowUps = null,
     DueItem? Due = null,
     bool Purge = false,
-    bool AlreadyCommitted = false)
+    bool AlreadyCommitted = false) : IChange<Subscription>
 {
     /// <summary>Finishes what an earlier attempt committed: <paramref name="followUps"/> only.</summary>
     public static SubscriptionChange Finish(Subscription current, FollowUps followUps) => new(current, FollowUps: followUps, AlreadyCommitted: true);
@@ -36,7 +36,17 @@ public sealed record SubscriptionChange(
 
 /// <summary>A change to a customer record, as a value: the new record and what must follow it.</summary>
 /// <param name="AlreadyCommitted">An earlier attempt wrote this record; only its follow-ups are applied.</param>
-public sealed record CustomerChange(Customer Next, FollowUps? FollowUps = null, bool AlreadyCommitted = false);
+public sealed record CustomerChange(Customer Next, FollowUps? FollowUps = null, bool AlreadyCommitted = false) : IChange<Customer>;
+
+/// <summary>What <see cref="ChangeUnit"/> needs to know of any change: the new record, what follows it, and whether it is already written.</summary>
+public interface IChange<out T>
+{
+    T Next { get; }
+
+    FollowUps? FollowUps { get; }
+
+    bool AlreadyCommitted { get; }
+}
 
 /// <summary>
 /// The one write path for subscriptions and customers. A service reads, decides what changes, and hands
@@ -63,37 +73,26 @@ public sealed class ChangeUnit(
         ILifecycleSignals? signals,
         CancellationToken cancellationToken)
     {
-        PendingFollowUps? pending = null;
-        var (committed, change) = await OptimisticRetry.RunAsync(async () =>
+        var (committed, work, pending) = await CommitAsync(
+            read,
+            decide,
+            async (current, change, row) =>
+            {
+                if (change.Due is { } due)
+                {
+                    await subscriptions.AddDueAsync(due, cancellationToken);
+                }
+
+                var commit = new SubscriptionCommit(change.Next, current.ETag, change.Audit, change.Tokens, change.UsersToUpsert, change.UsersToDelete, row);
+                return change.Purge
+                    ? await subscriptions.PurgeAsync(commit, cancellationToken)
+                    : await subscriptions.CommitAsync(commit, cancellationToken);
+            },
+            next => (next.Region, next.CustomerId),
+            cancellationToken);
+        if (work is not null)
         {
-            var current = await read();
-            var change = await decide(current);
-            if (change is null)
-            {
-                return ((Versioned<Subscription>?)null, (SubscriptionChange?)null);
-            }
-
-            if (change.AlreadyCommitted)
-            {
-                return (current with { Value = change.Next }, change);
-            }
-
-            if (change.Due is { } due)
-            {
-                await subscriptions.AddDueAsync(due, cancellationToken);
-            }
-
-            pending = await HintAsync(pending, change.Next.Region, change.Next.CustomerId, change.FollowUps, cancellationToken);
-            var commit = new SubscriptionCommit(change.Next, current.ETag, change.Audit, change.Tokens, change.UsersToUpsert, change.UsersToDelete, pending);
-            var etag = change.Purge
-                ? await subscriptions.PurgeAsync(commit, cancellationToken)
-                : await subscriptions.CommitAsync(commit, cancellationToken);
-            return (new Versioned<Subscription>(change.Next, etag), change);
-        });
-
-        if (committed is not null && change!.FollowUps is { IsEmpty: false } work)
-        {
-            await dispatcher.ApplyAsync(work, pending, committed.Value, customer: null, signals, cancellationToken);
+            await dispatcher.ApplyAsync(work, pending, committed!.Value, customer: null, signals, cancellationToken);
         }
 
         return committed;
@@ -122,29 +121,15 @@ public sealed class ChangeUnit(
         ILifecycleSignals? signals,
         CancellationToken cancellationToken)
     {
-        PendingFollowUps? pending = null;
-        var (committed, change) = await OptimisticRetry.RunAsync(async () =>
+        var (committed, work, pending) = await CommitAsync(
+            read,
+            decide,
+            (current, change, row) => customers.ReplaceAsync(change.Next, current.ETag, row, cancellationToken),
+            next => (CustomerRegion(next), next.CustomerId),
+            cancellationToken);
+        if (work is not null)
         {
-            var current = await read();
-            var change = await decide(current);
-            if (change is null)
-            {
-                return ((Versioned<Customer>?)null, (CustomerChange?)null);
-            }
-
-            if (change.AlreadyCommitted)
-            {
-                return (current with { Value = change.Next }, change);
-            }
-
-            pending = await HintAsync(pending, CustomerRegion(change.Next), change.Next.CustomerId, change.FollowUps, cancellationToken);
-            var etag = await customers.ReplaceAsync(change.Next, current.ETag, pending, cancellationToken);
-            return (new Versioned<Customer>(change.Next, etag), change);
-        });
-
-        if (committed is not null && change!.FollowUps is { IsEmpty: false } work)
-        {
-            await dispatcher.ApplyAsync(work, pending, subscription, committed.Value, signals, cancellationToken);
+            await dispatcher.ApplyAsync(work, pending, subscription, committed!.Value, signals, cancellationToken);
         }
 
         return committed;
@@ -171,6 +156,42 @@ public sealed class ChangeUnit(
         }
 
         return true;
+    }
+
+    /// <summary>
+    /// The loop both kinds of record share: read, decide, hint, write under the ETag (<paramref name="write"/>,
+    /// given the follow-up row), and again from the read after a lost race. Returns the record as written
+    /// (or as read, for a change already committed), the follow-ups to apply (null: none), and the row.
+    /// </summary>
+    private async Task<(Versioned<T>? Committed, FollowUps? Work, PendingFollowUps? Pending)> CommitAsync<T, TChange>(
+        Func<Task<Versioned<T>>> read,
+        Func<Versioned<T>, Task<TChange?>> decide,
+        Func<Versioned<T>, TChange, PendingFollowUps?, Task<string>> write,
+        Func<T, (string Region, string CustomerId)> partitionOf,
+        CancellationToken cancellationToken)
+        where TChange : class, IChange<T>
+    {
+        PendingFollowUps? pending = null;
+        var (committed, change) = await OptimisticRetry.RunAsync(async () =>
+        {
+            var current = await read();
+            var change = await decide(current);
+            if (change is null)
+            {
+                return ((Versioned<T>?)null, (TChange?)null);
+            }
+
+            if (change.AlreadyCommitted)
+            {
+                return (current with { Value = change.Next }, change);
+            }
+
+            var (region, customerId) = partitionOf(change.Next);
+            pending = await HintAsync(pending, region, customerId, change.FollowUps, cancellationToken);
+            return (new Versioned<T>(change.Next, await write(current, change, pending)), change);
+        });
+
+        return (committed, change?.FollowUps is { IsEmpty: false } work ? work : null, pending);
     }
 
     /// <summary>The follow-up row of this change, its hint written once before the first commit attempt.</summary>

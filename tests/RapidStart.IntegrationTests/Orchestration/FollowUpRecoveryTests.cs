@@ -1,5 +1,4 @@
 using Microsoft.Extensions.DependencyInjection;
-using RapidStart.Domain.Activation;
 using RapidStart.Domain.Changes;
 using RapidStart.Domain.Customers;
 using RapidStart.Domain.Subscriptions;
@@ -85,7 +84,7 @@ public sealed class FollowUpRecoveryTests(AzuriteFixture azurite, ITestOutputHel
     }
 
     /// <summary>The table store, whose next Service List write fails as if the process had died, counting the writes that land.</summary>
-    private sealed class DyingStore(TableSubscriptionStore inner) : ISubscriptionStore
+    private sealed class DyingStore(TableSubscriptionStore inner) : DelegatingSubscriptionStore(inner)
     {
         private readonly Dictionary<SubscriptionKey, int> _listings = [];
         private bool _dieBeforeNextListing;
@@ -100,7 +99,7 @@ public sealed class FollowUpRecoveryTests(AzuriteFixture azurite, ITestOutputHel
             }
         }
 
-        public async Task UpsertListingAsync(Subscription subscription, CancellationToken cancellationToken)
+        public override async Task UpsertListingAsync(Subscription subscription, CancellationToken cancellationToken)
         {
             if (_dieBeforeNextListing)
             {
@@ -108,7 +107,7 @@ public sealed class FollowUpRecoveryTests(AzuriteFixture azurite, ITestOutputHel
                 throw new ProcessDiedException();
             }
 
-            await inner.UpsertListingAsync(subscription, cancellationToken);
+            await base.UpsertListingAsync(subscription, cancellationToken);
             if (subscription.Status == SubscriptionStatus.InvitationSent && subscription.Invitation?.SentAt is null)
             {
                 lock (_listings)
@@ -117,29 +116,5 @@ public sealed class FollowUpRecoveryTests(AzuriteFixture azurite, ITestOutputHel
                 }
             }
         }
-
-        public Task<Versioned<Subscription>?> GetAsync(SubscriptionKey key, CancellationToken cancellationToken) => inner.GetAsync(key, cancellationToken);
-
-        public Task<bool> InsertAsync(Subscription subscription, AuditEntry signUp, CancellationToken cancellationToken) => inner.InsertAsync(subscription, signUp, cancellationToken);
-
-        public Task<string> CommitAsync(SubscriptionCommit commit, CancellationToken cancellationToken) => inner.CommitAsync(commit, cancellationToken);
-
-        public Task<string> PurgeAsync(SubscriptionCommit tombstone, CancellationToken cancellationToken) => inner.PurgeAsync(tombstone, cancellationToken);
-
-        public Task<IReadOnlyList<AuditEntry>> GetHistoryAsync(SubscriptionKey key, CancellationToken cancellationToken) => inner.GetHistoryAsync(key, cancellationToken);
-
-        public Task<ActivationTokenRecord?> GetTokenAsync(SubscriptionKey key, string hash, CancellationToken cancellationToken) => inner.GetTokenAsync(key, hash, cancellationToken);
-
-        public Task<IReadOnlyList<Domain.Portal.PortalUser>> ListUsersAsync(SubscriptionKey key, CancellationToken cancellationToken) => inner.ListUsersAsync(key, cancellationToken);
-
-        public Task<Page<Subscription>> ListAsync(string partnerId, SubscriptionStatus? status, string? continuationToken, int pageSize, CancellationToken cancellationToken) =>
-            inner.ListAsync(partnerId, status, continuationToken, pageSize, cancellationToken);
-
-        public Task AddDueAsync(DueItem item, CancellationToken cancellationToken) => inner.AddDueAsync(item, cancellationToken);
-
-        public Task<IReadOnlyList<DueItem>> ListDueAsync(string region, DateOnly fromDay, DateTimeOffset until, CancellationToken cancellationToken) =>
-            inner.ListDueAsync(region, fromDay, until, cancellationToken);
-
-        public Task RemoveDueAsync(DueItem item, CancellationToken cancellationToken) => inner.RemoveDueAsync(item, cancellationToken);
     }
 }

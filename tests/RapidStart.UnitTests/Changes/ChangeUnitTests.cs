@@ -62,7 +62,7 @@ public class ChangeUnitTests
 
         // Assert
         Assert.Equal("etag-2", committed!.ETag);
-        Assert.Equal(new[] { "due", "hint", "commit", "listing", "signal", "mail", "clear" }, _calls);
+        Assert.Equal(new[] { "hint", "due", "commit", "listing", "signal", "mail", "clear" }, _calls);
         var commit = Assert.Single(_commits);
         Assert.Equal("etag-1", commit.ETag);
         Assert.NotNull(commit.Audit);
