@@ -1,7 +1,9 @@
+using RapidStart.Domain.Subscriptions;
 using RapidStart.Functions.Composition;
 using RapidStart.Functions.Http;
 using RapidStart.Functions.Lifecycle;
 using RapidStart.LocalHost.Identity;
+using RapidStart.Infrastructure.Storage;
 
 namespace RapidStart.LocalHost;
 
@@ -52,6 +54,12 @@ public static class LocalHostApp
             host.ShutdownTimeout = options.ShutdownTimeout;
             host.ServicesStopConcurrently = true;
         });
+        if (options.HoldAfterCommit > TimeSpan.Zero)
+        {
+            builder.Services.AddSingleton<ISubscriptionStore>(sp => new HeldCommits(
+                sp.GetRequiredService<TableSubscriptionStore>(), options.HoldAfterCommit, sp.GetRequiredService<ILogger<HeldCommits>>()));
+        }
+
         configureServices?.Invoke(builder.Services);
         builder.AddDurableSidecar(options);
         builder.Services.AddSingleton<EngineReadiness>();

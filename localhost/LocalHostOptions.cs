@@ -31,4 +31,10 @@ public sealed class LocalHostOptions
 
     /// <summary>Whether timer-triggered functions run on their schedules (tests turn it off and call the sweep directly).</summary>
     public bool RunTimers { get; set; } = true;
+
+    /// <summary>
+    /// Crash tests only: how long a subscription commit with follow-ups waits before they are applied,
+    /// so the test can kill the process in between (<see cref="HeldCommits"/>). Zero, the default, is off.
+    /// </summary>
+    public TimeSpan HoldAfterCommit { get; set; } = TimeSpan.Zero;
 }

@@ -1,6 +1,7 @@
 using System.Reflection;
 using Cronos;
 using Microsoft.Azure.Functions.Worker;
+using Microsoft.DurableTask.Client;
 using RapidStart.Functions;
 
 namespace RapidStart.LocalHost;
@@ -36,7 +37,10 @@ public sealed class TimerFunctions(IServiceProvider services, IConfiguration con
             try
             {
                 var target = method.IsStatic ? null : ActivatorUtilities.CreateInstance(services, method.DeclaringType!);
-                var arguments = method.GetParameters().Select(p => p.ParameterType == typeof(CancellationToken) ? stoppingToken : (object?)new TimerInfo()).ToArray();
+                var arguments = method.GetParameters().Select(p =>
+                    p.ParameterType == typeof(CancellationToken) ? stoppingToken
+                    : p.ParameterType == typeof(DurableTaskClient) ? services.GetRequiredService<DurableTaskClient>()
+                    : (object?)new TimerInfo()).ToArray();
                 await (Task)method.Invoke(target, arguments)!;
                 logger.LogInformation("Timer function {Function} ran", name);
             }

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using RapidStart.Domain.Callers;
+using RapidStart.Domain.Changes;
 using RapidStart.Domain.Customers;
 using RapidStart.Domain.Lifecycle;
 using RapidStart.Domain.Portal;
@@ -24,7 +25,7 @@ public sealed record ActivationView(
 /// The customer administrator's side of an invitation. A link is single use, bound to the invited
 /// account, superseded by a resend and expires; anyone else signing in changes nothing.
 /// </summary>
-public sealed class ActivationService(ISubscriptionStore store, ICustomerStore customers, IOptions<LifecycleOptions> options, TimeProvider clock)
+public sealed class ActivationService(ISubscriptionStore store, ICustomerStore customers, IOptions<LifecycleOptions> options, TimeProvider clock, ChangeUnit changes)
 {
     public async Task<ActivationView> ViewAsync(string? token, CancellationToken cancellationToken)
     {
@@ -55,32 +56,37 @@ public sealed class ActivationService(ISubscriptionStore store, ICustomerStore c
 
         errors.ThrowIfAny();
 
-        var accepted = await OptimisticRetry.RunAsync(async () =>
-        {
-            var (_, current, record) = await ResolveLiveAsync(token, cancellationToken);
-            if (caller.VerifiedAddress != record.MicrosoftAccountId)
+        ActivationTokenRecord? record = null;
+        var accepted = await changes.ChangeSubscriptionAsync(
+            async () =>
             {
-                throw ProblemException.Forbidden(caller.VerifiedAddress is null
-                    ? $"This invitation is for {record.MicrosoftAccountId}, and the account you signed in with does not carry a verified email address. Sign in with {record.MicrosoftAccountId}; nothing was changed."
-                    : $"This invitation is for {record.MicrosoftAccountId}, and you signed in with another account. Sign in with the account it was sent to; nothing was changed.");
-            }
+                var (_, current, live) = await ResolveLiveAsync(token, cancellationToken);
+                record = live;
+                return current;
+            },
+            current =>
+            {
+                if (caller.VerifiedAddress != record!.MicrosoftAccountId)
+                {
+                    throw ProblemException.Forbidden(caller.VerifiedAddress is null
+                        ? $"This invitation is for {record.MicrosoftAccountId}, and the account you signed in with does not carry a verified email address. Sign in with {record.MicrosoftAccountId}; nothing was changed."
+                        : $"This invitation is for {record.MicrosoftAccountId}, and you signed in with another account. Sign in with the account it was sent to; nothing was changed.");
+                }
 
-            var now = clock.GetUtcNow();
-            var lifecycle = options.Value;
-            var acceptance = new Acceptance(now, record.MicrosoftAccountId, lifecycle.AgreementVersion, lifecycle.PrivacyStatementVersion, caller.Identity.ToString());
-            var (active, audit) = current.Value.Accept(now, acceptance);
+                var now = clock.GetUtcNow();
+                var lifecycle = options.Value;
+                var acceptance = new Acceptance(now, record.MicrosoftAccountId, lifecycle.AgreementVersion, lifecycle.PrivacyStatementVersion, caller.Identity.ToString());
+                var (active, audit) = current.Value.Accept(now, acceptance);
 
-            // Bound to the identity that accepted: from now on the address alone lets no one in.
-            var administrator = new PortalUser(record.MicrosoftAccountId, active.Invitation!.AdministratorName, PortalRoles.Administrator, now, caller.Identity);
-            await store.CommitAsync(
-                new SubscriptionCommit(active, current.ETag, audit, [record with { State = TokenState.Used }], [administrator]),
-                cancellationToken);
-            return active;
-        });
-
-        await store.UpsertListingAsync(accepted, cancellationToken);
-        await signals.SignalAsync(accepted, new LifecycleSignal(LifecycleSignalKind.Accepted), cancellationToken);
-        return accepted;
+                // Bound to the identity that accepted: from now on the address alone lets no one in.
+                var administrator = new PortalUser(record.MicrosoftAccountId, active.Invitation!.AdministratorName, PortalRoles.Administrator, now, caller.Identity);
+                return Task.FromResult<SubscriptionChange?>(new SubscriptionChange(
+                    active, audit, [record with { State = TokenState.Used }], [administrator],
+                    FollowUps: FollowUps.ListingAndSignal(active.Key, new LifecycleSignal(LifecycleSignalKind.Accepted))));
+            },
+            signals,
+            cancellationToken);
+        return accepted!.Value;
     }
 
     /// <summary>404 for a token that never existed; 410 for one that did but no longer works.</summary>

@@ -1,5 +1,6 @@
 using RapidStart.Domain.Callers;
 using RapidStart.Domain.Catalog;
+using RapidStart.Domain.Changes;
 using RapidStart.Domain.Problems;
 using RapidStart.Domain.Validation;
 using RapidStart.Domain.Voice;
@@ -8,9 +9,10 @@ namespace RapidStart.Domain.Customers;
 
 /// <summary>
 /// Creates and reads a partner's customers. Writes are ordered so that a crash leaves nothing a
-/// reader sees half-made: VOICE claim, then the record, then the listing that makes it visible.
+/// reader sees half-made: VOICE claim, then the record (with its follow-up row, through
+/// <see cref="ChangeUnit"/>), then the listing that makes it visible.
 /// </summary>
-public sealed class CustomerService(ICustomerStore store, IVoiceDirectory voice, ServiceCatalog catalog, TimeProvider clock)
+public sealed class CustomerService(ICustomerStore store, IVoiceDirectory voice, ServiceCatalog catalog, TimeProvider clock, ChangeUnit changes)
 {
     public const int DefaultPageSize = 100;
     public const int MaxPageSize = 1000;
@@ -75,17 +77,16 @@ public sealed class CustomerService(ICustomerStore store, IVoiceDirectory voice,
                 }
 
                 // The same request, retried after it got as far as its record: finish it instead of making another.
-                await store.UpsertListingAsync(unfinished, cancellationToken);
+                await changes.AddCustomerAsync(new CustomerChange(unfinished, FollowUps.CustomerListing(unfinished.CustomerId), AlreadyCommitted: true), cancellationToken);
                 return unfinished;
             }
         }
 
-        if (!await store.InsertAsync(customer, cancellationToken))
+        if (!await changes.AddCustomerAsync(new CustomerChange(customer, FollowUps.CustomerListing(customer.CustomerId)), cancellationToken))
         {
             throw ProblemException.Conflict("A customer with this identifier already exists; retry the request.");
         }
 
-        await store.UpsertListingAsync(customer, cancellationToken);
         return customer;
     }
 
@@ -149,32 +150,34 @@ public sealed class CustomerService(ICustomerStore store, IVoiceDirectory voice,
         var account = await voice.FindAsync(partnerId, number, cancellationToken)
             ?? throw ProblemException.Invalid("voiceAccountNumber", "No VOICE account with this number has this customer's partner as its partner of record.");
 
-        return await OptimisticRetry.RunAsync(async () =>
-        {
-            var current = await store.GetAsync(customerId, cancellationToken) ?? throw ProblemException.NotFound("customer");
-            var customer = current.Value;
-            if (customer.Purged)
+        var listing = FollowUps.CustomerListing(customerId);
+        var assigned = await changes.ChangeCustomerAsync(
+            async () => await store.GetAsync(customerId, cancellationToken) ?? throw ProblemException.NotFound("customer"),
+            async current =>
             {
-                throw ProblemException.Gone("This customer's data was deleted after its retention period ended.");
-            }
+                var customer = current.Value;
+                if (customer.Purged)
+                {
+                    throw ProblemException.Gone("This customer's data was deleted after its retention period ended.");
+                }
 
-            if (customer.VoiceAccountNumber == number)
-            {
-                await store.UpsertListingAsync(customer, cancellationToken);
-                return customer;
-            }
+                if (customer.VoiceAccountNumber == number)
+                {
+                    return new CustomerChange(customer, listing, AlreadyCommitted: true);
+                }
 
-            if (customer.VoiceAccountNumber is not null)
-            {
-                throw ProblemException.Conflict($"The customer already has VOICE account number {customer.VoiceAccountNumber}; it can't be changed.");
-            }
+                if (customer.VoiceAccountNumber is not null)
+                {
+                    throw ProblemException.Conflict($"The customer already has VOICE account number {customer.VoiceAccountNumber}; it can't be changed.");
+                }
 
-            await ClaimVoiceNumberAsync(account, customerId, partnerId, cancellationToken);
-            var updated = customer.WithVoiceAccount(number);
-            await store.ReplaceAsync(updated, current.ETag, cancellationToken);
-            await store.UpsertListingAsync(updated, cancellationToken);
-            return updated;
-        });
+                await ClaimVoiceNumberAsync(account, customerId, partnerId, cancellationToken);
+                return new CustomerChange(customer.WithVoiceAccount(number), listing);
+            },
+            subscription: null,
+            signals: null,
+            cancellationToken);
+        return assigned!.Value;
     }
 
     /// <summary>

@@ -1,3 +1,5 @@
+using RapidStart.Domain.Changes;
+
 namespace RapidStart.Domain.Customers;
 
 /// <summary>A page of results and the opaque token for the next one (null on the last page).</summary>
@@ -8,11 +10,14 @@ public interface ICustomerStore
 {
     Task<Versioned<Customer>?> GetAsync(string customerId, CancellationToken cancellationToken);
 
-    /// <summary>Inserts a new customer record; false when the identifier is taken.</summary>
-    Task<bool> InsertAsync(Customer customer, CancellationToken cancellationToken);
+    /// <summary>Inserts a new customer record, with its follow-up row in the same transaction; false when the identifier is taken.</summary>
+    Task<bool> InsertAsync(Customer customer, PendingFollowUps? followUps, CancellationToken cancellationToken);
 
-    /// <summary>Replaces the record if its ETag is still <paramref name="etag"/>; throws <see cref="Problems.ConcurrencyConflictException"/> otherwise.</summary>
-    Task<string> ReplaceAsync(Customer customer, string etag, CancellationToken cancellationToken);
+    /// <summary>
+    /// Replaces the record if its ETag is still <paramref name="etag"/>, with its follow-up row in the same
+    /// transaction; throws <see cref="Problems.ConcurrencyConflictException"/> otherwise.
+    /// </summary>
+    Task<string> ReplaceAsync(Customer customer, string etag, PendingFollowUps? followUps, CancellationToken cancellationToken);
 
     /// <summary>Writes the customer's entry in its partner's listing (last writer wins: it is a copy).</summary>
     Task UpsertListingAsync(Customer customer, CancellationToken cancellationToken);

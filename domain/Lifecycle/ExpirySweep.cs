@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using RapidStart.Domain.Catalog;
+using RapidStart.Domain.Changes;
 using RapidStart.Domain.Subscriptions;
 
 namespace RapidStart.Domain.Lifecycle;
@@ -11,7 +12,13 @@ public sealed record SweepResult(int Examined, int Inactivated, int Purged);
 /// without the transition, and applies it. It reads only the date-keyed due index, so its cost
 /// grows with what is due, not with how many subscriptions exist.
 /// </summary>
-public sealed class ExpirySweep(ISubscriptionStore store, ServiceCatalog catalog, LifecycleTransitions transitions, TimeProvider clock, ILogger<ExpirySweep> logger)
+public sealed class ExpirySweep(
+    ISubscriptionStore store,
+    ServiceCatalog catalog,
+    LifecycleTransitions transitions,
+    FollowUpDispatcher followUps,
+    TimeProvider clock,
+    ILogger<ExpirySweep> logger)
 {
     /// <summary>How far back the sweep looks for due items it has not cleared yet.</summary>
     public static readonly TimeSpan LookBack = TimeSpan.FromDays(60);
@@ -19,7 +26,11 @@ public sealed class ExpirySweep(ISubscriptionStore store, ServiceCatalog catalog
     /// <summary>Due items handled at once: each is a handful of storage round trips, mostly waiting.</summary>
     private const int Parallelism = 8;
 
-    public async Task<SweepResult> RunAsync(CancellationToken cancellationToken)
+    /// <summary>A sweep without a Durable client: follow-ups that must tell an orchestration wait for a sweep with one.</summary>
+    public Task<SweepResult> RunAsync(CancellationToken cancellationToken) => RunAsync(signals: null, cancellationToken);
+
+    /// <summary>Applies what is due, and the follow-ups a crash left behind (their hints are in the same index).</summary>
+    public async Task<SweepResult> RunAsync(ILifecycleSignals? signals, CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow();
         var fromDay = DateOnly.FromDateTime((now - LookBack).UtcDateTime);
@@ -29,6 +40,16 @@ public sealed class ExpirySweep(ISubscriptionStore store, ServiceCatalog catalog
             var due = await store.ListDueAsync(region, fromDay, now, cancellationToken);
             await Parallel.ForEachAsync(due, new ParallelOptions { MaxDegreeOfParallelism = Parallelism, CancellationToken = cancellationToken }, async (item, token) =>
             {
+                if (item.FollowUpId is not null)
+                {
+                    if (await followUps.ApplyLeftoversAsync(item.Key.Region, item.Key.CustomerId, signals, token) == 0)
+                    {
+                        await store.RemoveDueAsync(item, token);
+                    }
+
+                    return;
+                }
+
                 Interlocked.Increment(ref examined);
                 var (before, after) = await ApplyAsync(item, token);
                 if (before != SubscriptionStatus.Inactive && after == SubscriptionStatus.Inactive)

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using RapidStart.Domain.Activation;
+using RapidStart.Domain.Changes;
 using RapidStart.Domain.Customers;
 using RapidStart.Domain.Notifications;
 using RapidStart.Domain.Problems;
@@ -31,7 +32,8 @@ public sealed class LifecycleTransitions(
     IEmailSender email,
     IOptions<LifecycleOptions> options,
     TimeProvider clock,
-    ILogger<LifecycleTransitions> logger)
+    ILogger<LifecycleTransitions> logger,
+    ChangeUnit changes)
 {
     public const string OrchestrationActor = "system:orchestration";
     public const string SweepActor = "system:sweep";
@@ -55,57 +57,70 @@ public sealed class LifecycleTransitions(
     /// </summary>
     public async Task<LifecycleState> SendInvitationAsync(SubscriptionKey key, int sequence, CancellationToken cancellationToken)
     {
-        var current = await GetAsync(key, cancellationToken);
-        var subscription = current.Value;
-        if (subscription.UnsentInvitationSequence != sequence)
+        string? token = null;
+        DateTimeOffset expiresAt = default;
+        var issued = await changes.ChangeSubscriptionAsync(
+            () => GetAsync(key, cancellationToken),
+            async current =>
+            {
+                var subscription = current.Value;
+                token = null;
+                if (subscription.UnsentInvitationSequence != sequence)
+                {
+                    return SubscriptionChange.Unchanged(subscription);
+                }
+
+                var now = clock.GetUtcNow();
+                token = ActivationToken.Issue(key);
+                var hash = ActivationToken.Hash(token);
+                expiresAt = now + Lifecycle.InvitationLifetime;
+                var tokens = new List<ActivationTokenRecord>
+                {
+                    new(hash, sequence, subscription.Invitation!.MicrosoftAccountId, now, expiresAt, TokenState.Live),
+                };
+                if (subscription.LiveTokenHash is { } previous && await store.GetTokenAsync(key, previous, cancellationToken) is { } old)
+                {
+                    tokens.Add(old with { State = TokenState.Superseded });
+                }
+
+                return new SubscriptionChange(subscription.WithIssuedToken(hash), Tokens: tokens);
+            },
+            signals: null,
+            cancellationToken);
+        if (issued!.Value.UnsentInvitationSequence != sequence || issued.Value.LiveTokenHash is not { } issuedHash || token is null)
         {
             logger.LogInformation("Invitation {Sequence} for {Subscription} is stale, sent or failed; nothing to do", sequence, key);
-            return LifecycleState.Of(subscription);
+            return LifecycleState.Of(issued.Value);
         }
 
+        // The link's secret exists only here and in the mail, never in a table: so this mail is the
+        // activity's own work between two commits, not a follow-up row.
         var customer = await GetCustomerAsync(key, cancellationToken);
-        var now = clock.GetUtcNow();
-        var token = ActivationToken.Issue(key);
-        var hash = ActivationToken.Hash(token);
-        var expiresAt = now + Lifecycle.InvitationLifetime;
-        var tokens = new List<ActivationTokenRecord>
-        {
-            new(hash, sequence, subscription.Invitation!.MicrosoftAccountId, now, expiresAt, TokenState.Live),
-        };
-        if (subscription.LiveTokenHash is { } previous && await store.GetTokenAsync(key, previous, cancellationToken) is { } old)
-        {
-            tokens.Add(old with { State = TokenState.Superseded });
-        }
-
-        var issued = subscription.WithIssuedToken(hash);
-        var etag = await store.CommitAsync(new SubscriptionCommit(issued, current.ETag, Tokens: tokens), cancellationToken);
-
         var link = new Uri(Lifecycle.PublicBaseUrl, $"api/activate?token={Uri.EscapeDataString(token)}");
-        await email.SendAsync(EmailComposer.Invitation(customer, issued, link, expiresAt, hash), cancellationToken);
+        await email.SendAsync(EmailComposer.Invitation(customer, issued.Value, link, expiresAt, issuedHash), cancellationToken);
 
-        var sent = issued.WithInvitationSent(clock.GetUtcNow());
-        await store.CommitAsync(new SubscriptionCommit(sent, etag), cancellationToken);
-        await store.UpsertListingAsync(sent, cancellationToken);
+        var sent = await changes.ChangeSubscriptionAsync(
+            ReadFrom(issued, key, cancellationToken),
+            current => Task.FromResult<SubscriptionChange?>(
+                current.Value.LiveTokenHash == issuedHash && current.Value.UnsentInvitationSequence == sequence
+                    ? new SubscriptionChange(current.Value.WithInvitationSent(clock.GetUtcNow()), FollowUps: FollowUps.Listing(key))
+                    : SubscriptionChange.Unchanged(current.Value)),
+            signals: null,
+            cancellationToken);
         logger.LogInformation("Invitation {Sequence} for {Subscription} sent", sequence, key);
-        return LifecycleState.Of(sent);
+        return LifecycleState.Of(sent!.Value);
     }
 
     /// <summary>After the send's retries ran out: the subscription shows why, and Send Activation can be tried again.</summary>
     public async Task RecordInvitationFailureAsync(SubscriptionKey key, int sequence, string error, CancellationToken cancellationToken)
     {
-        await OptimisticRetry.RunAsync(async () =>
-        {
-            var current = await GetAsync(key, cancellationToken);
-            if (!IsPendingInvitation(current.Value, sequence))
-            {
-                return false;
-            }
-
-            var failed = current.Value.WithInvitationError(error.Length > 500 ? error[..500] : error);
-            await store.CommitAsync(new SubscriptionCommit(failed, current.ETag), cancellationToken);
-            await store.UpsertListingAsync(failed, cancellationToken);
-            return true;
-        });
+        await changes.ChangeSubscriptionAsync(
+            () => GetAsync(key, cancellationToken),
+            current => Task.FromResult(IsPendingInvitation(current.Value, sequence)
+                ? new SubscriptionChange(current.Value.WithInvitationError(error.Length > 500 ? error[..500] : error), FollowUps: FollowUps.Listing(key))
+                : null),
+            signals: null,
+            cancellationToken);
     }
 
     /// <summary>
@@ -127,6 +142,7 @@ public sealed class LifecycleTransitions(
             return;
         }
 
+        // Not a change of the record: the reminder is the activity's whole work, keyed for idempotency.
         var customer = await GetCustomerAsync(key, cancellationToken);
         await email.SendAsync(EmailComposer.TrialReminder(customer, subscription, ContactOf(customer, subscription), offset), cancellationToken);
     }
@@ -135,46 +151,52 @@ public sealed class LifecycleTransitions(
     /// <param name="read">The subscription as the caller just read it (the sweep), used for the first attempt instead of reading it again; a retry reads afresh.</param>
     public async Task<LifecycleState> ApplyDeadlineAsync(SubscriptionKey key, string actor, CancellationToken cancellationToken, Versioned<Subscription>? read = null)
     {
-        var (changed, customer) = await OptimisticRetry.RunAsync(async () =>
-        {
-            var current = Interlocked.Exchange(ref read, null) ?? await GetAsync(key, cancellationToken);
-            var subscription = current.Value;
-            var now = clock.GetUtcNow();
-            if (subscription.Status == SubscriptionStatus.Inactive && subscription.RetentionEndsAt > now)
+        var inactivated = false;
+        var changed = await changes.ChangeSubscriptionAsync(
+            async () => Interlocked.Exchange(ref read, null) ?? await GetAsync(key, cancellationToken),
+            async current =>
             {
-                // Inactivated by an earlier attempt whose notice may not have gone out: send it again
-                // (its idempotency key lets the adapter drop a duplicate).
-                return (subscription, await GetCustomerAsync(key, cancellationToken));
-            }
+                var subscription = current.Value;
+                var now = clock.GetUtcNow();
+                inactivated = false;
+                if (subscription.Status == SubscriptionStatus.Inactive && subscription.RetentionEndsAt > now)
+                {
+                    // Inactivated by an earlier attempt whose notice may not have gone out: send it again
+                    // (its idempotency key lets the adapter drop a duplicate).
+                    var customer = await GetCustomerAsync(key, cancellationToken);
+                    return SubscriptionChange.Finish(subscription, Inactivation(customer, subscription));
+                }
 
-            if (subscription.Status is SubscriptionStatus.Inactive or SubscriptionStatus.Purged || subscription.TrialEndsAt is not { } deadline || deadline > now)
-            {
-                return (subscription, (Customer?)null);
-            }
+                if (subscription.Status is SubscriptionStatus.Inactive or SubscriptionStatus.Purged || subscription.TrialEndsAt is not { } deadline || deadline > now)
+                {
+                    // Nothing is due; the Service List line is rewritten from the record all the same.
+                    return SubscriptionChange.Finish(subscription, FollowUps.Listing(key));
+                }
 
-            var owner = await GetCustomerAsync(key, cancellationToken);
-            if (owner.VoiceAccountNumber is not null)
-            {
-                // The number reached the customer but not yet this subscription (a crash or a race).
-                var (permanent, note) = subscription.MakePermanent(now, actor);
-                await store.CommitAsync(new SubscriptionCommit(permanent, current.ETag, note), cancellationToken);
-                return (permanent, null);
-            }
+                var owner = await GetCustomerAsync(key, cancellationToken);
+                if (owner.VoiceAccountNumber is not null)
+                {
+                    // The number reached the customer but not yet this subscription (a crash or a race).
+                    var (permanent, note) = subscription.MakePermanent(now, actor);
+                    return new SubscriptionChange(permanent, note, FollowUps: FollowUps.Listing(key));
+                }
 
-            var (inactive, audit) = subscription.Inactivate(now, Lifecycle.RetentionPeriod, actor);
-            await store.AddDueAsync(new DueItem(key, inactive.RetentionEndsAt!.Value), cancellationToken);
-            await store.CommitAsync(new SubscriptionCommit(inactive, current.ETag, audit, await RetireLiveTokenAsync(subscription, cancellationToken)), cancellationToken);
-            return (inactive, owner);
-        });
+                var (inactive, audit) = subscription.Inactivate(now, Lifecycle.RetentionPeriod, actor);
+                inactivated = true;
+                return new SubscriptionChange(
+                    inactive, audit, await RetireLiveTokenAsync(subscription, cancellationToken),
+                    FollowUps: Inactivation(owner, inactive),
+                    Due: new DueItem(key, inactive.RetentionEndsAt!.Value));
+            },
+            signals: null,
+            cancellationToken);
 
-        await store.UpsertListingAsync(changed, cancellationToken);
-        if (customer is not null)
+        if (inactivated)
         {
             logger.LogInformation("Subscription {Subscription} inactivated by {Actor}", key, actor);
-            await email.SendAsync(EmailComposer.Inactivated(customer, changed, ContactOf(customer, changed)), cancellationToken);
         }
 
-        return LifecycleState.Of(changed);
+        return LifecycleState.Of(changed!.Value);
     }
 
     /// <summary>End of retention: the customer's data goes; a tombstone and the audit trail stay.</summary>
@@ -191,42 +213,88 @@ public sealed class LifecycleTransitions(
         var customer = await GetCustomerAsync(key, cancellationToken);
         if (!customer.Purged)
         {
-            // Sent before the contact details are deleted; its idempotency key makes a retry harmless.
+            // Sent before the contact details are deleted, and before the purge it announces: a failed
+            // send stops the purge, and its idempotency key makes the retry harmless.
             await email.SendAsync(EmailComposer.Purged(customer, subscription, ContactOf(customer, subscription)), cancellationToken);
         }
 
-        var (tombstone, audit) = subscription.Purge(clock.GetUtcNow(), actor);
-        await store.PurgeAsync(new SubscriptionCommit(tombstone, current.ETag, audit), cancellationToken);
-        await store.UpsertListingAsync(tombstone, cancellationToken);
-        await PurgeCustomerIfNothingLivesAsync(customer.CustomerId, cancellationToken);
-        logger.LogInformation("Subscription {Subscription} purged by {Actor}", key, actor);
-        return LifecycleState.Of(tombstone);
+        var purged = await changes.ChangeSubscriptionAsync(
+            ReadFrom(current, key, cancellationToken),
+            latest =>
+            {
+                if (latest.Value.Status != SubscriptionStatus.Inactive)
+                {
+                    return Task.FromResult<SubscriptionChange?>(SubscriptionChange.Unchanged(latest.Value));
+                }
+
+                var (tombstone, audit) = latest.Value.Purge(clock.GetUtcNow(), actor);
+                return Task.FromResult<SubscriptionChange?>(new SubscriptionChange(tombstone, audit, FollowUps: FollowUps.Listing(key), Purge: true));
+            },
+            signals: null,
+            cancellationToken);
+        if (purged!.Value.Status == SubscriptionStatus.Purged)
+        {
+            await PurgeCustomerIfNothingLivesAsync(customer.CustomerId, cancellationToken);
+            logger.LogInformation("Subscription {Subscription} purged by {Actor}", key, actor);
+        }
+
+        return LifecycleState.Of(purged.Value);
     }
 
     private async Task PurgeCustomerIfNothingLivesAsync(string customerId, CancellationToken cancellationToken)
     {
-        await OptimisticRetry.RunAsync(async () =>
+        var current = await customers.GetAsync(customerId, cancellationToken);
+        if (current is null)
         {
-            var current = await customers.GetAsync(customerId, cancellationToken);
-            if (current is null || current.Value.Purged)
-            {
-                return false;
-            }
+            return;
+        }
 
-            foreach (var (serviceId, region) in current.Value.SubscriptionRegions)
+        await changes.ChangeCustomerAsync(
+            ReadFrom(current, () => customers.GetAsync(customerId, cancellationToken)),
+            async latest =>
             {
-                var other = await store.GetAsync(new SubscriptionKey(region, customerId, serviceId), cancellationToken);
-                if (other is not null && other.Value.Status != SubscriptionStatus.Purged)
+                if (latest.Value.Purged)
                 {
-                    return false;
+                    return null;
                 }
+
+                foreach (var (serviceId, region) in latest.Value.SubscriptionRegions)
+                {
+                    var other = await store.GetAsync(new SubscriptionKey(region, customerId, serviceId), cancellationToken);
+                    if (other is not null && other.Value.Status != SubscriptionStatus.Purged)
+                    {
+                        return null;
+                    }
+                }
+
+                return new CustomerChange(latest.Value.AsTombstone(), FollowUps.CustomerListing(customerId));
+            },
+            subscription: null,
+            signals: null,
+            cancellationToken);
+    }
+
+    /// <summary>What follows an inactivation: the Service List line and the notice to the contact.</summary>
+    private static FollowUps Inactivation(Customer customer, Subscription inactive) =>
+        new(inactive.Key, Mails: [EmailComposer.Inactivated(customer, inactive, ContactOf(customer, inactive))]);
+
+    /// <summary>The record the caller already holds for the first attempt; a fresh read for any retry.</summary>
+    private Func<Task<Versioned<Subscription>>> ReadFrom(Versioned<Subscription> known, SubscriptionKey key, CancellationToken cancellationToken) =>
+        ReadFrom(known, async () => await store.GetAsync(key, cancellationToken));
+
+    private static Func<Task<Versioned<T>>> ReadFrom<T>(Versioned<T> known, Func<Task<Versioned<T>?>> read)
+    {
+        var first = true;
+        return async () =>
+        {
+            if (first)
+            {
+                first = false;
+                return known;
             }
 
-            var tombstone = current.Value.AsTombstone();
-            await customers.ReplaceAsync(tombstone, current.ETag, cancellationToken);
-            await customers.UpsertListingAsync(tombstone, cancellationToken);
-            return true;
-        });
+            return await read() ?? throw ProblemException.NotFound("record");
+        };
     }
 
     private async Task<IReadOnlyList<ActivationTokenRecord>> RetireLiveTokenAsync(Subscription subscription, CancellationToken cancellationToken) =>

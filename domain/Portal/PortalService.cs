@@ -1,5 +1,6 @@
 using RapidStart.Domain.Callers;
 using RapidStart.Domain.Catalog;
+using RapidStart.Domain.Changes;
 using RapidStart.Domain.Customers;
 using RapidStart.Domain.Problems;
 using RapidStart.Domain.Subscriptions;
@@ -12,13 +13,10 @@ namespace RapidStart.Domain.Portal;
 /// subscription record (its ETag serializes them), which is what keeps "at least one Administrator"
 /// true under concurrent role changes.
 /// </summary>
-public sealed class PortalService(ISubscriptionStore store, ICustomerStore customers, TimeProvider clock)
+public sealed class PortalService(ISubscriptionStore store, ICustomerStore customers, TimeProvider clock, ChangeUnit changes)
 {
-    public async Task<IReadOnlyList<PortalUser>> ListAsync(Caller caller, string customerId, CancellationToken cancellationToken)
-    {
-        // Retried: the caller's first sign-in binds them, a write that can lose a race.
-        return await OptimisticRetry.RunAsync(async () => (await OpenAsync(caller, customerId, administratorOnly: false, cancellationToken)).Users);
-    }
+    public async Task<IReadOnlyList<PortalUser>> ListAsync(Caller caller, string customerId, CancellationToken cancellationToken) =>
+        (await OpenAsync(caller, customerId, administratorOnly: false, cancellationToken)).Users;
 
     public async Task<PortalUser> AddAsync(Caller caller, string customerId, string? microsoftAccountId, string? displayName, string? role, CancellationToken cancellationToken)
     {
@@ -28,18 +26,18 @@ public sealed class PortalService(ISubscriptionStore store, ICustomerStore custo
         var validRole = ValidateRole(errors, role);
         errors.ThrowIfAny();
 
-        return await OptimisticRetry.RunAsync(async () =>
+        PortalUser? added = null;
+        await ChangeUsersAsync(caller, customerId, (subscription, users) =>
         {
-            var (subscription, users) = await OpenAsync(caller, customerId, administratorOnly: true, cancellationToken);
             if (users.Any(u => u.MicrosoftAccountId == accountId))
             {
                 throw ProblemException.Conflict($"{accountId} is already a user of this organization.");
             }
 
-            var user = new PortalUser(accountId!, name!, validRole!, clock.GetUtcNow());
-            await store.CommitAsync(new SubscriptionCommit(subscription.Value, subscription.ETag, UsersToUpsert: [user]), cancellationToken);
-            return user;
-        });
+            added = new PortalUser(accountId!, name!, validRole!, clock.GetUtcNow());
+            return new SubscriptionChange(subscription, UsersToUpsert: [added]);
+        }, cancellationToken);
+        return added!;
     }
 
     /// <summary>Changes a user's role; <paramref name="ifMatch"/>, when given, must be the user's current <see cref="PortalUser.ETag"/> (412).</summary>
@@ -50,37 +48,56 @@ public sealed class PortalService(ISubscriptionStore store, ICustomerStore custo
         errors.ThrowIfAny();
 
         var accountId = FieldRules.NormalizeAccountId(FieldRules.Normalize(microsoftAccountId) ?? "");
-        return await OptimisticRetry.RunAsync(async () =>
+        PortalUser? changed = null;
+        await ChangeUsersAsync(caller, customerId, (subscription, users) =>
         {
-            var (subscription, users) = await OpenAsync(caller, customerId, administratorOnly: true, cancellationToken);
             var user = FindUser(users, accountId, ifMatch);
             if (user.Role == PortalRoles.Administrator && validRole != PortalRoles.Administrator && IsLastAdministrator(users, user))
             {
                 throw ProblemException.Conflict("This is the organization's last Administrator; make someone else an Administrator first.");
             }
 
-            var changed = user with { Role = validRole! };
-            await store.CommitAsync(new SubscriptionCommit(subscription.Value, subscription.ETag, UsersToUpsert: [changed]), cancellationToken);
-            return changed;
-        });
+            changed = user with { Role = validRole! };
+            return new SubscriptionChange(subscription, UsersToUpsert: [changed]);
+        }, cancellationToken);
+        return changed!;
     }
 
     /// <summary>Removes a user; <paramref name="ifMatch"/>, when given, must be the user's current <see cref="PortalUser.ETag"/> (412).</summary>
     public async Task RemoveAsync(Caller caller, string customerId, string microsoftAccountId, string? ifMatch, CancellationToken cancellationToken)
     {
         var accountId = FieldRules.NormalizeAccountId(FieldRules.Normalize(microsoftAccountId) ?? "");
-        await OptimisticRetry.RunAsync(async () =>
+        await ChangeUsersAsync(caller, customerId, (subscription, users) =>
         {
-            var (subscription, users) = await OpenAsync(caller, customerId, administratorOnly: true, cancellationToken);
             var user = FindUser(users, accountId, ifMatch);
             if (user.Role == PortalRoles.Administrator && IsLastAdministrator(users, user))
             {
                 throw ProblemException.Conflict("The organization's last Administrator can't be removed.");
             }
 
-            await store.CommitAsync(new SubscriptionCommit(subscription.Value, subscription.ETag, UsersToDelete: [accountId]), cancellationToken);
-            return true;
-        });
+            return new SubscriptionChange(subscription, UsersToDelete: [accountId]);
+        }, cancellationToken);
+    }
+
+    /// <summary>
+    /// A change to the portal's users: an Administrator's way in, then <paramref name="decide"/> on the
+    /// users as they are now. The subscription record commits with them, unchanged, so its ETag
+    /// serializes every change to the users.
+    /// </summary>
+    private async Task ChangeUsersAsync(
+        Caller caller, string customerId, Func<Subscription, IReadOnlyList<PortalUser>, SubscriptionChange> decide, CancellationToken cancellationToken)
+    {
+        IReadOnlyList<PortalUser> users = [];
+        await changes.ChangeSubscriptionAsync(
+            async () =>
+            {
+                var opened = await OpenAsync(caller, customerId, administratorOnly: true, cancellationToken);
+                users = opened.Users;
+                return opened.Subscription;
+            },
+            current => Task.FromResult<SubscriptionChange?>(decide(current.Value, users)),
+            signals: null,
+            cancellationToken);
     }
 
     /// <summary>
@@ -90,6 +107,33 @@ public sealed class PortalService(ISubscriptionStore store, ICustomerStore custo
     /// the caller's <c>tid</c> + <c>oid</c> here, at their first sign-in with the verified address.
     /// </summary>
     private async Task<(Versioned<Subscription> Subscription, IReadOnlyList<PortalUser> Users)> OpenAsync(Caller caller, string customerId, bool administratorOnly, CancellationToken cancellationToken)
+    {
+        IReadOnlyList<PortalUser> users = [];
+        PortalUser? me = null;
+        PortalUser? bound = null;
+        var opened = await changes.ChangeSubscriptionAsync(
+            async () =>
+            {
+                (var subscription, users, me) = await ReadWayInAsync(caller, customerId, administratorOnly, cancellationToken);
+                return subscription;
+            },
+            current =>
+            {
+                if (me!.Identity is not null)
+                {
+                    return Task.FromResult<SubscriptionChange?>(SubscriptionChange.Unchanged(current.Value));
+                }
+
+                bound = me with { Identity = caller.Identity };
+                return Task.FromResult<SubscriptionChange?>(new SubscriptionChange(current.Value, UsersToUpsert: [bound]));
+            },
+            signals: null,
+            cancellationToken);
+        return (opened!, bound is null ? users : users.Select(u => u == me ? bound : u).ToArray());
+    }
+
+    private async Task<(Versioned<Subscription> Subscription, IReadOnlyList<PortalUser> Users, PortalUser Me)> ReadWayInAsync(
+        Caller caller, string customerId, bool administratorOnly, CancellationToken cancellationToken)
     {
         var customer = CustomerId.RegionOf(customerId) is null ? null : (await customers.GetAsync(customerId, cancellationToken))?.Value;
         if (customer is null || !customer.SubscriptionRegions.TryGetValue(ServiceCatalog.RapidStartServiceId, out var region))
@@ -124,15 +168,7 @@ public sealed class PortalService(ISubscriptionStore store, ICustomerStore custo
             throw ProblemException.Forbidden("Only an Administrator can change the organization's users.");
         }
 
-        if (me.Identity is null)
-        {
-            var bound = me with { Identity = caller.Identity };
-            var etag = await store.CommitAsync(new SubscriptionCommit(subscription.Value, subscription.ETag, UsersToUpsert: [bound]), cancellationToken);
-            subscription = subscription with { ETag = etag };
-            users = users.Select(u => u == me ? bound : u).ToArray();
-        }
-
-        return (subscription, users);
+        return (subscription, users, me);
     }
 
     /// <summary>

@@ -1,4 +1,5 @@
 using RapidStart.Domain.Activation;
+using RapidStart.Domain.Changes;
 using RapidStart.Domain.Customers;
 using RapidStart.Domain.Portal;
 
@@ -6,7 +7,9 @@ namespace RapidStart.Domain.Subscriptions;
 
 /// <summary>
 /// Everything that changes with one subscription transition, committed atomically (one table
-/// transaction in the subscription's partition) only if the subscription's ETag is still <see cref="ETag"/>.
+/// transaction in the subscription's partition) only if the subscription's ETag is still <see cref="ETag"/>:
+/// the record, its audit line, its tokens and users, and the row of follow-ups still to apply.
+/// Built only by <see cref="ChangeUnit"/>.
 /// </summary>
 public sealed record SubscriptionCommit(
     Subscription Subscription,
@@ -14,10 +17,15 @@ public sealed record SubscriptionCommit(
     AuditEntry? Audit = null,
     IReadOnlyList<ActivationTokenRecord>? Tokens = null,
     IReadOnlyList<PortalUser>? UsersToUpsert = null,
-    IReadOnlyList<string>? UsersToDelete = null);
+    IReadOnlyList<string>? UsersToDelete = null,
+    PendingFollowUps? FollowUps = null);
 
-/// <summary>A hint that a subscription's deadline or retention end falls due; the subscription itself decides.</summary>
-public sealed record DueItem(SubscriptionKey Key, DateTimeOffset DueAt);
+/// <summary>
+/// A hint that a subscription's deadline or retention end falls due; the subscription itself decides.
+/// With <paramref name="FollowUpId"/>, the hint of a follow-up row in the partition of <c>Key.Region</c>
+/// and <c>Key.CustomerId</c> (its <c>ServiceId</c> is empty): the sweep applies the row if a crash left it.
+/// </summary>
+public sealed record DueItem(SubscriptionKey Key, DateTimeOffset DueAt, string? FollowUpId = null);
 
 public interface ISubscriptionStore
 {
@@ -29,8 +37,8 @@ public interface ISubscriptionStore
     /// <summary>Commits a transition; throws <see cref="Problems.ConcurrencyConflictException"/> when the ETag moved.</summary>
     Task<string> CommitAsync(SubscriptionCommit commit, CancellationToken cancellationToken);
 
-    /// <summary>Deletes every token and portal user of the subscription, then commits the tombstone.</summary>
-    Task PurgeAsync(SubscriptionCommit tombstone, CancellationToken cancellationToken);
+    /// <summary>Deletes every token and portal user of the subscription, then commits the tombstone; returns its ETag.</summary>
+    Task<string> PurgeAsync(SubscriptionCommit tombstone, CancellationToken cancellationToken);
 
     Task<IReadOnlyList<AuditEntry>> GetHistoryAsync(SubscriptionKey key, CancellationToken cancellationToken);
 

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Options;
 using RapidStart.Domain.Activation;
 using RapidStart.Domain.Callers;
 using RapidStart.Domain.Catalog;
+using RapidStart.Domain.Changes;
 using RapidStart.Domain.Customers;
 using RapidStart.Domain.Lifecycle;
 using RapidStart.Domain.Problems;
@@ -10,8 +11,9 @@ using RapidStart.Domain.Validation;
 namespace RapidStart.Domain.Subscriptions;
 
 /// <summary>
-/// A partner's and Support's operations on subscriptions. The table record changes first (it is
-/// what readers see); the orchestration is told afterwards so it can plan timers and send email.
+/// A partner's and Support's operations on subscriptions. Each says what changes; <see cref="ChangeUnit"/>
+/// commits it (the record is what readers see) and has the Service List line and the orchestration
+/// follow, so the orchestration can plan timers and send email.
 /// </summary>
 public sealed class SubscriptionService(
     ISubscriptionStore store,
@@ -19,7 +21,8 @@ public sealed class SubscriptionService(
     CustomerService customerService,
     ServiceCatalog catalog,
     IOptions<LifecycleOptions> options,
-    TimeProvider clock)
+    TimeProvider clock,
+    ChangeUnit changes)
 {
     private static readonly TimeSpan RateWindow = TimeSpan.FromHours(1);
 
@@ -46,12 +49,8 @@ public sealed class SubscriptionService(
         var (subscription, signUp) = Subscription.SignUp(
             customer.CustomerId, customer.PartnerId, catalogService.ServiceId, country!, region, now,
             customer.IsExisting ? null : Lifecycle.TrialPeriod, Actor(caller));
-        if (subscription.TrialEndsAt is { } deadline)
-        {
-            await store.AddDueAsync(new DueItem(key, deadline), cancellationToken);
-        }
-
-        if (!await store.InsertAsync(subscription, signUp, cancellationToken))
+        var due = subscription.TrialEndsAt is { } deadline ? new DueItem(key, deadline) : null;
+        if (!await changes.AddSubscriptionAsync(subscription, signUp, due, cancellationToken))
         {
             // An earlier attempt wrote the subscription but not the customer's reference to it:
             // finish that attempt if it asked for the same thing, else this is a conflict.
@@ -64,26 +63,28 @@ public sealed class SubscriptionService(
             subscription = existing.Value;
         }
 
-        await OptimisticRetry.RunAsync(async () =>
-        {
-            var current = await customers.GetAsync(customer.CustomerId, cancellationToken) ?? throw ProblemException.NotFound("customer");
-            if (current.Value.SubscriptionRegions.TryGetValue(key.ServiceId, out var recorded))
+        // The customer's reference makes the subscription reachable; its follow-ups list it and start its lifecycle.
+        var followUps = FollowUps.ListingAndSignal(key, null);
+        await changes.ChangeCustomerAsync(
+            async () => await customers.GetAsync(customer.CustomerId, cancellationToken) ?? throw ProblemException.NotFound("customer"),
+            async current =>
             {
-                // Already recorded by this very request (a write whose answer was lost) is done, not a duplicate.
-                if (recorded == region && (await store.GetAsync(key, cancellationToken))?.Value.CreatedAt == subscription.CreatedAt)
+                if (current.Value.SubscriptionRegions.TryGetValue(key.ServiceId, out var recorded))
                 {
-                    return true;
+                    // Already recorded by this very request (a write whose answer was lost) is done, not a duplicate.
+                    if (recorded == region && (await store.GetAsync(key, cancellationToken))?.Value.CreatedAt == subscription.CreatedAt)
+                    {
+                        return new CustomerChange(current.Value, followUps, AlreadyCommitted: true);
+                    }
+
+                    throw ProblemException.Conflict($"The customer already has {catalogService.Name}; a customer has at most one subscription per service.");
                 }
 
-                throw ProblemException.Conflict($"The customer already has {catalogService.Name}; a customer has at most one subscription per service.");
-            }
-
-            await customers.ReplaceAsync(current.Value.WithSubscription(key.ServiceId, region), current.ETag, cancellationToken);
-            return true;
-        });
-
-        await store.UpsertListingAsync(subscription, cancellationToken);
-        await signals.SignalAsync(subscription, null, cancellationToken);
+                return new CustomerChange(current.Value.WithSubscription(key.ServiceId, region), followUps);
+            },
+            subscription,
+            signals,
+            cancellationToken);
         return subscription;
     }
 
@@ -158,58 +159,57 @@ public sealed class SubscriptionService(
 
         var customer = (await customerService.GetAsync(caller, customerId, cancellationToken)).Value;
         var administrator = overrideAdministrator ?? customer.Administrator!;
-        var read = ReaderForChange(customer, serviceId, ifMatch, cancellationToken);
-        var sent = await OptimisticRetry.RunAsync(async () =>
-        {
-            var current = await read();
-            var subscription = current.Value;
-            if (subscription.Status is not (SubscriptionStatus.Created or SubscriptionStatus.InvitationSent))
+        var sent = await changes.ChangeSubscriptionAsync(
+            ReaderForChange(customer, serviceId, ifMatch, cancellationToken),
+            async current =>
             {
-                throw ProblemException.Conflict($"Activation can be sent only while the service is Created or InvitationSent; it is {subscription.Status}.");
-            }
+                var subscription = current.Value;
+                if (subscription.Status is not (SubscriptionStatus.Created or SubscriptionStatus.InvitationSent))
+                {
+                    throw ProblemException.Conflict($"Activation can be sent only while the service is Created or InvitationSent; it is {subscription.Status}.");
+                }
 
-            var now = clock.GetUtcNow();
-            var recent = subscription.RecentSends.Where(t => t > now - RateWindow).Order().ToArray();
-            if (recent.Length >= Lifecycle.MaxSendsPerHour)
-            {
-                var retryAfter = recent[0] + RateWindow - now;
-                throw ProblemException.TooManyRequests(
-                    $"Activation was sent {recent.Length} times in the last hour for this service; wait before sending again.",
-                    retryAfter < TimeSpan.FromSeconds(1) ? TimeSpan.FromSeconds(1) : retryAfter);
-            }
+                var now = clock.GetUtcNow();
+                var recent = subscription.RecentSends.Where(t => t > now - RateWindow).Order().ToArray();
+                if (recent.Length >= Lifecycle.MaxSendsPerHour)
+                {
+                    var retryAfter = recent[0] + RateWindow - now;
+                    throw ProblemException.TooManyRequests(
+                        $"Activation was sent {recent.Length} times in the last hour for this service; wait before sending again.",
+                        retryAfter < TimeSpan.FromSeconds(1) ? TimeSpan.FromSeconds(1) : retryAfter);
+                }
 
-            var (next, audit) = subscription.RequestInvitation(now, administrator.MicrosoftAccountId, administrator.ContactEmail, administrator.Name, Actor(caller), RateWindow);
-            var tokens = await SupersedeLiveTokenAsync(subscription, TokenState.Superseded, cancellationToken);
-            await store.CommitAsync(new SubscriptionCommit(next, current.ETag, audit, tokens), cancellationToken);
-            return next;
-        });
-
-        await store.UpsertListingAsync(sent, cancellationToken);
-        await signals.SignalAsync(sent, new LifecycleSignal(LifecycleSignalKind.InvitationRequested, sent.Invitation!.Sequence), cancellationToken);
-        return sent;
+                var (next, audit) = subscription.RequestInvitation(now, administrator.MicrosoftAccountId, administrator.ContactEmail, administrator.Name, Actor(caller), RateWindow);
+                var tokens = await SupersedeLiveTokenAsync(subscription, TokenState.Superseded, cancellationToken);
+                return new SubscriptionChange(
+                    next, audit, tokens,
+                    FollowUps: FollowUps.ListingAndSignal(next.Key, new LifecycleSignal(LifecycleSignalKind.InvitationRequested, next.Invitation!.Sequence)));
+            },
+            signals,
+            cancellationToken);
+        return sent!.Value;
     }
 
     public async Task RevokeActivationAsync(Caller caller, string customerId, string serviceId, string? ifMatch, ILifecycleSignals signals, CancellationToken cancellationToken)
     {
         var customer = (await customerService.GetAsync(caller, customerId, cancellationToken)).Value;
-        var read = ReaderForChange(customer, serviceId, ifMatch, cancellationToken);
-        var revoked = await OptimisticRetry.RunAsync(async () =>
-        {
-            var current = await read();
-            var subscription = current.Value;
-            if (subscription.Status != SubscriptionStatus.InvitationSent)
+        await changes.ChangeSubscriptionAsync(
+            ReaderForChange(customer, serviceId, ifMatch, cancellationToken),
+            async current =>
             {
-                throw ProblemException.Conflict($"There is no pending invitation to revoke; the service is {subscription.Status}.");
-            }
+                var subscription = current.Value;
+                if (subscription.Status != SubscriptionStatus.InvitationSent)
+                {
+                    throw ProblemException.Conflict($"There is no pending invitation to revoke; the service is {subscription.Status}.");
+                }
 
-            var (next, audit) = subscription.RevokeInvitation(clock.GetUtcNow(), Actor(caller));
-            var tokens = await SupersedeLiveTokenAsync(subscription, TokenState.Revoked, cancellationToken);
-            await store.CommitAsync(new SubscriptionCommit(next, current.ETag, audit, tokens), cancellationToken);
-            return next;
-        });
-
-        await store.UpsertListingAsync(revoked, cancellationToken);
-        await signals.SignalAsync(revoked, new LifecycleSignal(LifecycleSignalKind.InvitationRevoked), cancellationToken);
+                var (next, audit) = subscription.RevokeInvitation(clock.GetUtcNow(), Actor(caller));
+                var tokens = await SupersedeLiveTokenAsync(subscription, TokenState.Revoked, cancellationToken);
+                return new SubscriptionChange(
+                    next, audit, tokens, FollowUps: FollowUps.ListingAndSignal(next.Key, new LifecycleSignal(LifecycleSignalKind.InvitationRevoked)));
+            },
+            signals,
+            cancellationToken);
     }
 
     /// <summary>PUT voice-account: the customer becomes existing, then its subscriptions lose their deadline.</summary>
@@ -225,25 +225,22 @@ public sealed class SubscriptionService(
     {
         foreach (var serviceId in customer.SubscriptionRegions.Keys)
         {
-            var changed = await OptimisticRetry.RunAsync(async () =>
-            {
-                var current = await GetAsync(customer, serviceId, cancellationToken);
-                var subscription = current.Value;
-                if (subscription.IsPermanent || subscription.Status is SubscriptionStatus.Inactive or SubscriptionStatus.Purged)
+            await changes.ChangeSubscriptionAsync(
+                () => GetAsync(customer, serviceId, cancellationToken),
+                current =>
                 {
-                    return null;
-                }
+                    var subscription = current.Value;
+                    if (subscription.IsPermanent || subscription.Status is SubscriptionStatus.Inactive or SubscriptionStatus.Purged)
+                    {
+                        return Task.FromResult<SubscriptionChange?>(null);
+                    }
 
-                var (next, audit) = subscription.MakePermanent(clock.GetUtcNow(), actor);
-                await store.CommitAsync(new SubscriptionCommit(next, current.ETag, audit), cancellationToken);
-                return next;
-            });
-
-            if (changed is not null)
-            {
-                await store.UpsertListingAsync(changed, cancellationToken);
-                await signals.SignalAsync(changed, new LifecycleSignal(LifecycleSignalKind.VoiceNumberAdded), cancellationToken);
-            }
+                    var (next, audit) = subscription.MakePermanent(clock.GetUtcNow(), actor);
+                    return Task.FromResult<SubscriptionChange?>(new SubscriptionChange(
+                        next, audit, FollowUps: FollowUps.ListingAndSignal(next.Key, new LifecycleSignal(LifecycleSignalKind.VoiceNumberAdded))));
+                },
+                signals,
+                cancellationToken);
         }
     }
 
@@ -263,23 +260,24 @@ public sealed class SubscriptionService(
         }
 
         await customerService.AssignVoiceAccountAsync(customer.PartnerId, customerId, number!, cancellationToken);
-        var reactivated = await OptimisticRetry.RunAsync(async () =>
-        {
-            var current = await GetAsync(customer, serviceId, cancellationToken);
-            EnsureNotPurged(current.Value);
-            if (current.Value.Status != SubscriptionStatus.Inactive)
+        var reactivated = await changes.ChangeSubscriptionAsync(
+            () => GetAsync(customer, serviceId, cancellationToken),
+            current =>
             {
-                return current.Value;
-            }
+                EnsureNotPurged(current.Value);
+                var followUps = FollowUps.ListingAndSignal(current.Value.Key, new LifecycleSignal(LifecycleSignalKind.Reactivated));
+                if (current.Value.Status != SubscriptionStatus.Inactive)
+                {
+                    // Reactivated by an earlier attempt (or a racing one): finish telling everyone.
+                    return Task.FromResult<SubscriptionChange?>(SubscriptionChange.Finish(current.Value, followUps));
+                }
 
-            var (next, audit) = current.Value.Reactivate(clock.GetUtcNow(), Actor(caller));
-            await store.CommitAsync(new SubscriptionCommit(next, current.ETag, audit), cancellationToken);
-            return next;
-        });
-
-        await store.UpsertListingAsync(reactivated, cancellationToken);
-        await signals.SignalAsync(reactivated, new LifecycleSignal(LifecycleSignalKind.Reactivated), cancellationToken);
-        return reactivated;
+                var (next, audit) = current.Value.Reactivate(clock.GetUtcNow(), Actor(caller));
+                return Task.FromResult<SubscriptionChange?>(new SubscriptionChange(next, audit, FollowUps: followUps));
+            },
+            signals,
+            cancellationToken);
+        return reactivated!.Value;
     }
 
     /// <summary>

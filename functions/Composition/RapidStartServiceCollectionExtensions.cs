@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using RapidStart.Domain.Activation;
 using RapidStart.Domain.Catalog;
+using RapidStart.Domain.Changes;
 using RapidStart.Domain.Customers;
 using RapidStart.Domain.Lifecycle;
 using RapidStart.Domain.Partners;
@@ -51,6 +52,8 @@ public static class RapidStartServiceCollectionExtensions
         services.AddOptions<CatalogOptions>().Bind(configuration.GetSection(CatalogOptions.SectionName));
         services.AddSingleton(sp => ServiceCatalog.FromOptions(sp.GetRequiredService<IOptions<CatalogOptions>>().Value));
         services.AddSingleton<VoiceService>();
+        services.AddSingleton<FollowUpDispatcher>();
+        services.AddSingleton<ChangeUnit>();
         services.AddSingleton<CustomerService>();
         services.AddSingleton<SubscriptionService>();
         services.AddSingleton<ActivationService>();

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using RapidStart.Domain.Catalog;
+using RapidStart.Domain.Changes;
 using RapidStart.Domain.Customers;
 using RapidStart.Domain.Subscriptions;
 using RapidStart.Domain.Voice;
@@ -32,6 +33,8 @@ public static class StorageServiceCollectionExtensions
         services.TryAddSingleton<TableCustomerStore>();
         services.TryAddSingleton<TableSubscriptionStore>();
         services.TryAddSingleton<TableVoiceDirectory>();
+        services.TryAddSingleton<TableFollowUpStore>();
+        services.TryAddSingleton<IFollowUpStore>(provider => provider.GetRequiredService<TableFollowUpStore>());
         services.TryAddSingleton<ICustomerStore>(provider => provider.GetRequiredService<TableCustomerStore>());
         services.TryAddSingleton<ISubscriptionStore>(provider => provider.GetRequiredService<TableSubscriptionStore>());
         services.TryAddSingleton<IVoiceDirectory>(provider => provider.GetRequiredService<TableVoiceDirectory>());

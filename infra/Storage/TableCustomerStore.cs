@@ -2,6 +2,7 @@ using Azure;
 using Azure.Data.Tables;
 using Microsoft.Extensions.Logging;
 using RapidStart.Domain.Catalog;
+using RapidStart.Domain.Changes;
 using RapidStart.Domain.Customers;
 using RapidStart.Domain.Problems;
 
@@ -33,16 +34,17 @@ public sealed partial class TableCustomerStore(
         return response.HasValue ? new Versioned<Customer>(CustomerMapping.ToDomain(response.Value!), response.Value!.ETag.ToString()) : null;
     }
 
-    public async Task<bool> InsertAsync(Customer customer, CancellationToken cancellationToken)
+    public async Task<bool> InsertAsync(Customer customer, PendingFollowUps? followUps, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(customer);
         await router.EnsureTablesAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            await router.For(CustomerMapping.RegionOf(customer)).AddEntityAsync(CustomerMapping.ToEntity(customer), cancellationToken).ConfigureAwait(false);
+            await WriteAsync(customer, new TableTransactionAction(TableTransactionActionType.Add, CustomerMapping.ToEntity(customer)), followUps, cancellationToken)
+                .ConfigureAwait(false);
             return true;
         }
-        catch (RequestFailedException e) when (e.Status == 409)
+        catch (Exception e) when (StatusOf(e) == 409)
         {
             // The SDK resends an insert whose answer was lost; then the record there is our own.
             var stored = await GetAsync(customer.CustomerId, cancellationToken).ConfigureAwait(false);
@@ -56,25 +58,53 @@ public sealed partial class TableCustomerStore(
         }
     }
 
-    public async Task<string> ReplaceAsync(Customer customer, string etag, CancellationToken cancellationToken)
+    public async Task<string> ReplaceAsync(Customer customer, string etag, PendingFollowUps? followUps, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(customer);
         ArgumentException.ThrowIfNullOrEmpty(etag);
         await router.EnsureTablesAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            var response = await router.For(CustomerMapping.RegionOf(customer))
-                .UpdateEntityAsync(CustomerMapping.ToEntity(customer), new ETag(etag), TableUpdateMode.Replace, cancellationToken)
+            return await WriteAsync(
+                customer, new TableTransactionAction(TableTransactionActionType.UpdateReplace, CustomerMapping.ToEntity(customer), new ETag(etag)), followUps, cancellationToken)
                 .ConfigureAwait(false);
-            return response.Headers.ETag?.ToString() ?? throw new InvalidOperationException("Table Storage returned no ETag for an update.");
         }
-        catch (RequestFailedException e) when (e.Status is 412 or 404)
+        catch (Exception e) when (StatusOf(e) is 412 or 404)
         {
             // 404: the record is gone, which is also "it changed since it was read".
-            LogCustomerConflict(customer.CustomerId, e.Status);
+            LogCustomerConflict(customer.CustomerId, StatusOf(e));
             throw new ConcurrencyConflictException();
         }
     }
+
+    /// <summary>
+    /// The record alone is one point write; with a follow-up row (same partition) it is one transaction
+    /// of both, so the row exists exactly when the change does. Returns the record's new ETag.
+    /// </summary>
+    private async Task<string> WriteAsync(Customer customer, TableTransactionAction record, PendingFollowUps? followUps, CancellationToken cancellationToken)
+    {
+        var table = router.For(CustomerMapping.RegionOf(customer));
+        if (followUps is null)
+        {
+            var response = record.ActionType == TableTransactionActionType.Add
+                ? await table.AddEntityAsync(record.Entity, cancellationToken).ConfigureAwait(false)
+                : await table.UpdateEntityAsync(record.Entity, record.ETag, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
+            return response.Headers.ETag?.ToString() ?? throw new InvalidOperationException("Table Storage returned no ETag for a customer write.");
+        }
+
+        var responses = await TableTransactions.SubmitAsync(
+            table, [record, new(TableTransactionActionType.UpsertReplace, FollowUpMapping.ToEntity(followUps))], cancellationToken).ConfigureAwait(false);
+        return responses[0].Headers.ETag?.ToString() ?? throw new InvalidOperationException("Table Storage returned no ETag for a customer write.");
+    }
+
+    /// <summary>A point write fails with its status; a transaction with the status of the operation that failed.</summary>
+    private static int StatusOf(Exception e) => e switch
+    {
+        TableTransactionFailedException failed when failed.FailedTransactionActionIndex is null or 0 => failed.Status,
+        TableTransactionFailedException => -1,
+        RequestFailedException failed => failed.Status,
+        _ => -1,
+    };
 
     public async Task UpsertListingAsync(Customer customer, CancellationToken cancellationToken)
     {

@@ -19,6 +19,7 @@ public static class TableKeys
     public const string AuditPrefix = "audit|";
     public const string TokenPrefix = "token|";
     public const string UserPrefix = "user|";
+    public const string FollowUpPrefix = "followup|";
     public const string PartnerPrefix = "partner|";
     public const string TenantPrefix = "tenant|";
 
@@ -72,6 +73,12 @@ public static class TableKeys
         $"{AuditPrefix}{Escape(serviceId)}{Separator}{sequence.ToString("D6", CultureInfo.InvariantCulture)}";
 
     public static string AuditRowPrefix(string serviceId) => $"{AuditPrefix}{Escape(serviceId)}{Separator}";
+
+    /// <summary>A follow-up row; its identifier starts with the commit's ticks, so a prefix query reads oldest first.</summary>
+    public static string FollowUpRow(string followUpId) => FollowUpPrefix + Escape(followUpId);
+
+    /// <summary>The sweep's hint for a follow-up row, in the due index next to the customer's due items.</summary>
+    public static string FollowUpHintRow(string customerId, string followUpId) => Join(customerId, "followup", followUpId);
 
     public static string TokenRow(string hash) => TokenPrefix + Escape(hash);
 

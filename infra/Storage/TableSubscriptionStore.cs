@@ -83,6 +83,12 @@ public sealed partial class TableSubscriptionStore(
             actions.Add(new(TableTransactionActionType.UpsertReplace, SubscriptionMapping.ToEntity(key, user)));
         }
 
+        if (commit.FollowUps is { } followUps)
+        {
+            // Upsert: a retry after a lost answer rewrites the row its first attempt committed.
+            actions.Add(new(TableTransactionActionType.UpsertReplace, FollowUpMapping.ToEntity(followUps)));
+        }
+
         foreach (var accountId in commit.UsersToDelete ?? [])
         {
             var entity = new TableEntity(SubscriptionMapping.Partition(key), TableKeys.UserRow(accountId));
@@ -106,7 +112,7 @@ public sealed partial class TableSubscriptionStore(
         }
     }
 
-    public async Task PurgeAsync(SubscriptionCommit tombstone, CancellationToken cancellationToken)
+    public async Task<string> PurgeAsync(SubscriptionCommit tombstone, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(tombstone);
         await router.EnsureTablesAsync(cancellationToken).ConfigureAwait(false);
@@ -151,8 +157,9 @@ public sealed partial class TableSubscriptionStore(
             }
         }
 
-        await CommitAsync(tombstone with { ETag = etag }, cancellationToken).ConfigureAwait(false);
+        etag = await CommitAsync(tombstone with { ETag = etag }, cancellationToken).ConfigureAwait(false);
         LogPurged(key, tokenCount, doomed.Count - tokenCount);
+        return etag;
     }
 
     public async Task<IReadOnlyList<AuditEntry>> GetHistoryAsync(SubscriptionKey key, CancellationToken cancellationToken)

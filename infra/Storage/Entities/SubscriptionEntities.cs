@@ -92,6 +92,9 @@ internal sealed class DueItemEntity : StoredEntity
     public string CustomerId { get; set; } = "";
     public string ServiceId { get; set; } = "";
     public DateTimeOffset DueAt { get; set; }
+
+    /// <summary>Set on the hint of a follow-up row (RK <c>{customerId}|followup|{id}</c>, <see cref="ServiceId"/> empty).</summary>
+    public string? FollowUpId { get; set; }
 }
 
 /// <summary>Subscriptions and what lives under them, to and from their entities.</summary>
@@ -213,14 +216,18 @@ internal static class SubscriptionMapping
     public static DueItemEntity ToEntity(DueItem item) => new()
     {
         PartitionKey = TableKeys.DuePartition(item.Key.Region, DateOnly.FromDateTime(item.DueAt.UtcDateTime)),
-        RowKey = TableKeys.DueRow(item.Key.CustomerId, item.Key.ServiceId, item.DueAt),
+        RowKey = item.FollowUpId is { } followUpId
+            ? TableKeys.FollowUpHintRow(item.Key.CustomerId, followUpId)
+            : TableKeys.DueRow(item.Key.CustomerId, item.Key.ServiceId, item.DueAt),
         Region = item.Key.Region,
         CustomerId = item.Key.CustomerId,
         ServiceId = item.Key.ServiceId,
         DueAt = item.DueAt,
+        FollowUpId = item.FollowUpId,
     };
 
-    public static DueItem ToDomain(DueItemEntity e) => new(new SubscriptionKey(e.Region, e.CustomerId, e.ServiceId), e.DueAt);
+    public static DueItem ToDomain(DueItemEntity e) =>
+        new(new SubscriptionKey(e.Region, e.CustomerId, e.ServiceId), e.DueAt, string.IsNullOrEmpty(e.FollowUpId) ? null : e.FollowUpId);
 }
 
 /// <summary>The stored shape of an invitation (JSON), kept apart from the domain record so either can change.</summary>

@@ -142,6 +142,7 @@ internal sealed class OrchestrationHarness : IAsyncDisposable
     {
         var settings = new Dictionary<string, string?>
         {
+            ["RapidStart:Auth:ClientId"] = DevTokens.ClientId,
             ["RapidStart:Storage:ConnectionString"] = connectionString,
             ["RapidStart:Storage:TableName"] = tableName,
             ["RapidStart:Storage:VoiceTableName"] = tableName + "voice",

@@ -27,6 +27,7 @@ internal sealed class StorageHarness
         Customers = new TableCustomerStore(Router, Catalog, Clock, NullLogger<TableCustomerStore>.Instance);
         Subscriptions = new TableSubscriptionStore(Router, Catalog, NullLogger<TableSubscriptionStore>.Instance);
         Voice = new TableVoiceDirectory(Router, NullLogger<TableVoiceDirectory>.Instance);
+        FollowUps = new TableFollowUpStore(Router);
     }
 
     public StorageOptions Options { get; }
@@ -42,6 +43,8 @@ internal sealed class StorageHarness
     public TableSubscriptionStore Subscriptions { get; }
 
     public TableVoiceDirectory Voice { get; }
+
+    public TableFollowUpStore FollowUps { get; }
 
     /// <summary>The main table, read without the adapter, to check what was really written.</summary>
     public TableClient RawTable => new TableServiceClient(Options.ConnectionString).GetTableClient(Options.TableName);

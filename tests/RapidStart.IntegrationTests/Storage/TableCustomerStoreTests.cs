@@ -1,4 +1,5 @@
 using Azure.Data.Tables;
+using RapidStart.Domain.Changes;
 using RapidStart.Domain.Customers;
 using RapidStart.Domain.Problems;
 using RapidStart.Infrastructure.Storage;
@@ -18,7 +19,7 @@ public sealed class TableCustomerStoreTests(AzuriteFixture azurite)
         var customer = StorageHarness.NewCustomer("eu-west", "partner-1");
 
         // Act
-        var inserted = await _storage.Customers.InsertAsync(customer, default);
+        var inserted = await _storage.Customers.InsertAsync(customer, null, default);
         var read = await _storage.Customers.GetAsync(customer.CustomerId, default);
 
         // Assert
@@ -43,11 +44,11 @@ public sealed class TableCustomerStoreTests(AzuriteFixture azurite)
     {
         // Arrange
         var customer = StorageHarness.NewCustomer("eu-west", "partner-1");
-        await _storage.Customers.InsertAsync(customer, default);
+        await _storage.Customers.InsertAsync(customer, null, default);
         var current = await _storage.Customers.GetAsync(customer.CustomerId, default);
 
         // Act
-        await _storage.Customers.ReplaceAsync(customer.AsTombstone(), current!.ETag, default);
+        await _storage.Customers.ReplaceAsync(customer.AsTombstone(), current!.ETag, null, default);
         var read = await _storage.Customers.GetAsync(customer.CustomerId, default);
 
         // Assert
@@ -61,10 +62,10 @@ public sealed class TableCustomerStoreTests(AzuriteFixture azurite)
     {
         // Arrange
         var customer = StorageHarness.NewCustomer("eu-west", "partner-1");
-        await _storage.Customers.InsertAsync(customer, default);
+        await _storage.Customers.InsertAsync(customer, null, default);
 
         // Act
-        var second = await _storage.Customers.InsertAsync(customer with { PartnerId = "partner-2" }, default);
+        var second = await _storage.Customers.InsertAsync(customer with { PartnerId = "partner-2" }, null, default);
 
         // Assert
         Assert.False(second);
@@ -91,14 +92,14 @@ public sealed class TableCustomerStoreTests(AzuriteFixture azurite)
     {
         // Arrange
         var customer = StorageHarness.NewCustomer("eu-west", "partner-1");
-        await _storage.Customers.InsertAsync(customer, default);
+        await _storage.Customers.InsertAsync(customer, null, default);
         var original = await _storage.Customers.GetAsync(customer.CustomerId, default);
         var renamed = customer with { Organization = customer.Organization! with { Name = "Renamed AG" } };
 
         // Act
-        var newETag = await _storage.Customers.ReplaceAsync(renamed, original!.ETag, default);
+        var newETag = await _storage.Customers.ReplaceAsync(renamed, original!.ETag, null, default);
         var stale = await Assert.ThrowsAsync<ConcurrencyConflictException>(
-            () => _storage.Customers.ReplaceAsync(customer with { Kind = CustomerKinds.Prospect }, original.ETag, default));
+            () => _storage.Customers.ReplaceAsync(customer with { Kind = CustomerKinds.Prospect }, original.ETag, null, default));
 
         // Assert
         Assert.NotNull(stale);
@@ -116,7 +117,7 @@ public sealed class TableCustomerStoreTests(AzuriteFixture azurite)
         var customer = StorageHarness.NewCustomer("eu-west", "partner-1");
 
         // Act
-        await _storage.Customers.InsertAsync(customer, default);
+        await _storage.Customers.InsertAsync(customer, null, default);
         await _storage.Customers.UpsertListingAsync(customer, default);
 
         // Assert

@@ -27,7 +27,7 @@ public class ActivationServiceTests
 
     public ActivationServiceTests()
     {
-        _service = new ActivationService(_store.Object, _customers.Object, Options.Create(_options), _clock);
+        _service = new ActivationService(_store.Object, _customers.Object, Options.Create(_options), _clock, TestData.Changes(_store.Object, _customers.Object, _clock));
 
         _customer = TestData.Customer().WithRapidStart();
         _key = TestData.KeyOf(_customer);

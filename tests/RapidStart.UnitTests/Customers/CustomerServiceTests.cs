@@ -2,8 +2,10 @@ using Microsoft.Extensions.Time.Testing;
 using Moq;
 using RapidStart.Domain.Callers;
 using RapidStart.Domain.Catalog;
+using RapidStart.Domain.Changes;
 using RapidStart.Domain.Customers;
 using RapidStart.Domain.Problems;
+using RapidStart.Domain.Subscriptions;
 using RapidStart.Domain.Voice;
 using RapidStart.UnitTests.TestSupport;
 
@@ -23,8 +25,8 @@ public class CustomerServiceTests
 
     public CustomerServiceTests()
     {
-        _service = new CustomerService(_store.Object, _voice.Object, ServiceCatalog.Default(), _clock);
-        _store.Setup(s => s.InsertAsync(It.IsAny<Customer>(), It.IsAny<CancellationToken>())).ReturnsAsync(true);
+        _service = new CustomerService(_store.Object, _voice.Object, ServiceCatalog.Default(), _clock, TestData.Changes(new Mock<ISubscriptionStore>().Object, _store.Object, _clock));
+        _store.Setup(s => s.InsertAsync(It.IsAny<Customer>(), It.IsAny<PendingFollowUps?>(), It.IsAny<CancellationToken>())).ReturnsAsync(true);
         _voice.Setup(v => v.FindAsync(TestData.PartnerId, TestData.VoiceNumber, It.IsAny<CancellationToken>())).ReturnsAsync(_account);
         _voice.Setup(v => v.FindAsync(TestData.OtherPartnerId, OtherPartnersNumber, It.IsAny<CancellationToken>()))
             .ReturnsAsync(new VoiceAccount(OtherPartnersNumber, TestData.OtherPartnerId, "Northwind", TestData.Address("FR")));
@@ -59,7 +61,7 @@ public class CustomerServiceTests
         Assert.Equal(TestData.PartnerId, customer.PartnerId);
         Assert.Equal(TestData.Start, customer.CreatedAt);
         Assert.Null(customer.VoiceAccountNumber);
-        _store.Verify(s => s.InsertAsync(customer, It.IsAny<CancellationToken>()), Times.Once);
+        _store.Verify(s => s.InsertAsync(customer, It.IsAny<PendingFollowUps?>(), It.IsAny<CancellationToken>()), Times.Once);
         _store.Verify(s => s.UpsertListingAsync(customer, It.IsAny<CancellationToken>()), Times.Once);
     }
 
@@ -83,7 +85,7 @@ public class CustomerServiceTests
         var order = new List<string>();
         _store.Setup(s => s.TryClaimVoiceNumberAsync("eu-west", TestData.VoiceNumber, It.IsAny<string>(), null, It.IsAny<CancellationToken>()))
             .Callback(() => order.Add("claim")).ReturnsAsync(true);
-        _store.Setup(s => s.InsertAsync(It.IsAny<Customer>(), It.IsAny<CancellationToken>())).Callback(() => order.Add("insert")).ReturnsAsync(true);
+        _store.Setup(s => s.InsertAsync(It.IsAny<Customer>(), It.IsAny<PendingFollowUps?>(), It.IsAny<CancellationToken>())).Callback(() => order.Add("insert")).ReturnsAsync(true);
         _store.Setup(s => s.UpsertListingAsync(It.IsAny<Customer>(), It.IsAny<CancellationToken>())).Callback(() => order.Add("list")).Returns(Task.CompletedTask);
 
         // Act
@@ -105,7 +107,7 @@ public class CustomerServiceTests
         // Assert
         Assert.True(problem.Errors!.ContainsKey("voiceAccountNumber"));
         _voice.Verify(v => v.FindAsync(TestData.PartnerId, OtherPartnersNumber, It.IsAny<CancellationToken>()), Times.Once);
-        _store.Verify(s => s.InsertAsync(It.IsAny<Customer>(), It.IsAny<CancellationToken>()), Times.Never);
+        _store.Verify(s => s.InsertAsync(It.IsAny<Customer>(), It.IsAny<PendingFollowUps?>(), It.IsAny<CancellationToken>()), Times.Never);
         _store.Verify(s => s.TryClaimVoiceNumberAsync(It.IsAny<string>(), It.IsAny<string>(), It.IsAny<string>(), It.IsAny<VoiceClaim?>(), It.IsAny<CancellationToken>()), Times.Never);
     }
 
@@ -132,7 +134,7 @@ public class CustomerServiceTests
 
         // Assert
         Assert.Contains("'existing'", Assert.Single(problem.Errors!["kind"]));
-        _store.Verify(s => s.InsertAsync(It.IsAny<Customer>(), It.IsAny<CancellationToken>()), Times.Never);
+        _store.Verify(s => s.InsertAsync(It.IsAny<Customer>(), It.IsAny<PendingFollowUps?>(), It.IsAny<CancellationToken>()), Times.Never);
     }
 
     [Theory]
@@ -146,7 +148,7 @@ public class CustomerServiceTests
 
         // Assert
         Assert.True(problem.Errors!.ContainsKey("organization.address.countryRegion"));
-        _store.Verify(s => s.InsertAsync(It.IsAny<Customer>(), It.IsAny<CancellationToken>()), Times.Never);
+        _store.Verify(s => s.InsertAsync(It.IsAny<Customer>(), It.IsAny<PendingFollowUps?>(), It.IsAny<CancellationToken>()), Times.Never);
     }
 
     [Theory]
@@ -176,7 +178,7 @@ public class CustomerServiceTests
 
         // Assert
         Assert.Contains("other than the one you signed in with", Assert.Single(problem.Errors!["administrator.microsoftAccountId"]));
-        _store.Verify(s => s.InsertAsync(It.IsAny<Customer>(), It.IsAny<CancellationToken>()), Times.Never);
+        _store.Verify(s => s.InsertAsync(It.IsAny<Customer>(), It.IsAny<PendingFollowUps?>(), It.IsAny<CancellationToken>()), Times.Never);
     }
 
     [Fact]
@@ -209,7 +211,7 @@ public class CustomerServiceTests
 
         // Assert
         Assert.Contains(TestData.VoiceNumber, problem.Message);
-        _store.Verify(s => s.InsertAsync(It.IsAny<Customer>(), It.IsAny<CancellationToken>()), Times.Never);
+        _store.Verify(s => s.InsertAsync(It.IsAny<Customer>(), It.IsAny<PendingFollowUps?>(), It.IsAny<CancellationToken>()), Times.Never);
         _store.Verify(s => s.TryClaimVoiceNumberAsync(It.IsAny<string>(), It.IsAny<string>(), It.IsAny<string>(), It.IsAny<VoiceClaim?>(), It.IsAny<CancellationToken>()), Times.Never);
     }
 
@@ -229,7 +231,7 @@ public class CustomerServiceTests
         // Assert
         Assert.Same(halfCreated, customer);
         _store.Verify(s => s.UpsertListingAsync(halfCreated, It.IsAny<CancellationToken>()), Times.Once);
-        _store.Verify(s => s.InsertAsync(It.IsAny<Customer>(), It.IsAny<CancellationToken>()), Times.Never);
+        _store.Verify(s => s.InsertAsync(It.IsAny<Customer>(), It.IsAny<PendingFollowUps?>(), It.IsAny<CancellationToken>()), Times.Never);
     }
 
     [Fact]
@@ -288,7 +290,7 @@ public class CustomerServiceTests
         // Arrange
         var prospect = TestData.Customer();
         Stored(prospect, "etag-1");
-        _store.Setup(s => s.ReplaceAsync(It.IsAny<Customer>(), "etag-1", It.IsAny<CancellationToken>())).ReturnsAsync("etag-2");
+        _store.Setup(s => s.ReplaceAsync(It.IsAny<Customer>(), "etag-1", It.IsAny<PendingFollowUps?>(), It.IsAny<CancellationToken>())).ReturnsAsync("etag-2");
 
         // Act
         var updated = await _service.AssignVoiceAccountAsync(_partner, prospect.CustomerId, "v-100200", "etag-1", CancellationToken.None);
@@ -297,7 +299,7 @@ public class CustomerServiceTests
         Assert.Equal(CustomerKinds.Existing, updated.Kind);
         Assert.Equal(TestData.VoiceNumber, updated.VoiceAccountNumber);
         _store.Verify(s => s.TryClaimVoiceNumberAsync("eu-west", TestData.VoiceNumber, prospect.CustomerId, null, It.IsAny<CancellationToken>()), Times.Once);
-        _store.Verify(s => s.ReplaceAsync(It.Is<Customer>(c => c.Kind == CustomerKinds.Existing && c.VoiceAccountNumber == TestData.VoiceNumber), "etag-1", It.IsAny<CancellationToken>()), Times.Once);
+        _store.Verify(s => s.ReplaceAsync(It.Is<Customer>(c => c.Kind == CustomerKinds.Existing && c.VoiceAccountNumber == TestData.VoiceNumber), "etag-1", It.IsAny<PendingFollowUps?>(), It.IsAny<CancellationToken>()), Times.Once);
         _store.Verify(s => s.UpsertListingAsync(updated, It.IsAny<CancellationToken>()), Times.Once);
     }
 
@@ -313,7 +315,7 @@ public class CustomerServiceTests
 
         // Assert
         Assert.Same(existing, result);
-        _store.Verify(s => s.ReplaceAsync(It.IsAny<Customer>(), It.IsAny<string>(), It.IsAny<CancellationToken>()), Times.Never);
+        _store.Verify(s => s.ReplaceAsync(It.IsAny<Customer>(), It.IsAny<string>(), It.IsAny<PendingFollowUps?>(), It.IsAny<CancellationToken>()), Times.Never);
         _store.Verify(s => s.TryClaimVoiceNumberAsync(It.IsAny<string>(), It.IsAny<string>(), It.IsAny<string>(), It.IsAny<VoiceClaim?>(), It.IsAny<CancellationToken>()), Times.Never);
     }
 
@@ -332,7 +334,7 @@ public class CustomerServiceTests
 
         // Assert
         Assert.Contains(TestData.VoiceNumber, problem.Message);
-        _store.Verify(s => s.ReplaceAsync(It.IsAny<Customer>(), It.IsAny<string>(), It.IsAny<CancellationToken>()), Times.Never);
+        _store.Verify(s => s.ReplaceAsync(It.IsAny<Customer>(), It.IsAny<string>(), It.IsAny<PendingFollowUps?>(), It.IsAny<CancellationToken>()), Times.Never);
     }
 
     [Fact]
@@ -346,7 +348,7 @@ public class CustomerServiceTests
         await TestData.ThrowsProblemAsync(ProblemKind.PreconditionFailed, () => _service.AssignVoiceAccountAsync(_partner, prospect.CustomerId, TestData.VoiceNumber, "etag-1", CancellationToken.None));
 
         // Assert
-        _store.Verify(s => s.ReplaceAsync(It.IsAny<Customer>(), It.IsAny<string>(), It.IsAny<CancellationToken>()), Times.Never);
+        _store.Verify(s => s.ReplaceAsync(It.IsAny<Customer>(), It.IsAny<string>(), It.IsAny<PendingFollowUps?>(), It.IsAny<CancellationToken>()), Times.Never);
         _store.Verify(s => s.TryClaimVoiceNumberAsync(It.IsAny<string>(), It.IsAny<string>(), It.IsAny<string>(), It.IsAny<VoiceClaim?>(), It.IsAny<CancellationToken>()), Times.Never);
     }
 }

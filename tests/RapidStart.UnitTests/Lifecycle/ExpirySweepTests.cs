@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 using Moq;
 using RapidStart.Domain.Catalog;
+using RapidStart.Domain.Changes;
 using RapidStart.Domain.Customers;
 using RapidStart.Domain.Lifecycle;
 using RapidStart.Domain.Notifications;
@@ -28,9 +29,11 @@ public class ExpirySweepTests
     public ExpirySweepTests()
     {
         var catalog = ServiceCatalog.Default();
+        var changes = TestData.Changes(_store.Object, _customers.Object, _clock, _email.Object);
         var transitions = new LifecycleTransitions(
-            _store.Object, _customers.Object, _email.Object, Options.Create(new LifecycleOptions()), _clock, NullLogger<LifecycleTransitions>.Instance);
-        _sweep = new ExpirySweep(_store.Object, catalog, transitions, _clock, NullLogger<ExpirySweep>.Instance);
+            _store.Object, _customers.Object, _email.Object, Options.Create(new LifecycleOptions()), _clock, NullLogger<LifecycleTransitions>.Instance, changes);
+        var dispatcher = new FollowUpDispatcher(_store.Object, _customers.Object, new Mock<IFollowUpStore>().Object, _email.Object, _clock, NullLogger<FollowUpDispatcher>.Instance);
+        _sweep = new ExpirySweep(_store.Object, catalog, transitions, dispatcher, _clock, NullLogger<ExpirySweep>.Instance);
 
         _store.Setup(s => s.GetAsync(It.IsAny<SubscriptionKey>(), It.IsAny<CancellationToken>()))
             .ReturnsAsync((SubscriptionKey key, CancellationToken _) => _rows.GetValueOrDefault(key));
@@ -41,14 +44,17 @@ public class ExpirySweepTests
                 return commit.ETag + "+";
             });
         _store.Setup(s => s.PurgeAsync(It.IsAny<SubscriptionCommit>(), It.IsAny<CancellationToken>()))
-            .Callback<SubscriptionCommit, CancellationToken>((commit, _) => _rows[commit.Subscription.Key] = new Versioned<Subscription>(commit.Subscription, commit.ETag + "+"))
-            .Returns(Task.CompletedTask);
+            .ReturnsAsync((SubscriptionCommit commit, CancellationToken _) =>
+            {
+                _rows[commit.Subscription.Key] = new Versioned<Subscription>(commit.Subscription, commit.ETag + "+");
+                return commit.ETag + "+";
+            });
         _store.Setup(s => s.ListDueAsync(It.IsAny<string>(), It.IsAny<DateOnly>(), It.IsAny<DateTimeOffset>(), It.IsAny<CancellationToken>()))
             .ReturnsAsync((string region, DateOnly _, DateTimeOffset _, CancellationToken _) => _due.GetValueOrDefault(region) ?? []);
         _store.Setup(s => s.RemoveDueAsync(It.IsAny<DueItem>(), It.IsAny<CancellationToken>()))
             .Callback<DueItem, CancellationToken>((item, _) => _removed.Add(item))
             .Returns(Task.CompletedTask);
-        _customers.Setup(c => c.ReplaceAsync(It.IsAny<Customer>(), It.IsAny<string>(), It.IsAny<CancellationToken>())).ReturnsAsync("customer-etag-2");
+        _customers.Setup(c => c.ReplaceAsync(It.IsAny<Customer>(), It.IsAny<string>(), It.IsAny<PendingFollowUps?>(), It.IsAny<CancellationToken>())).ReturnsAsync("customer-etag-2");
     }
 
     private SubscriptionKey Add(Func<Customer, Subscription> subscription, Func<Customer, Customer>? customize = null)

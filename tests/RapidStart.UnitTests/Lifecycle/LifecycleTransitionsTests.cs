@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 using Moq;
 using RapidStart.Domain.Activation;
+using RapidStart.Domain.Changes;
 using RapidStart.Domain.Customers;
 using RapidStart.Domain.Lifecycle;
 using RapidStart.Domain.Notifications;
@@ -28,7 +29,7 @@ public class LifecycleTransitionsTests
 
     public LifecycleTransitionsTests()
     {
-        _transitions = new LifecycleTransitions(_store.Object, _customers.Object, _email.Object, Options.Create(_options), _clock, NullLogger<LifecycleTransitions>.Instance);
+        _transitions = new LifecycleTransitions(_store.Object, _customers.Object, _email.Object, Options.Create(_options), _clock, NullLogger<LifecycleTransitions>.Instance, TestData.Changes(_store.Object, _customers.Object, _clock, _email.Object));
         _customer = TestData.Customer().WithRapidStart();
         Key = TestData.KeyOf(_customer);
 
@@ -44,13 +45,13 @@ public class LifecycleTransitionsTests
                 return _stored.ETag;
             });
         _store.Setup(s => s.PurgeAsync(It.IsAny<SubscriptionCommit>(), It.IsAny<CancellationToken>()))
-            .Callback<SubscriptionCommit, CancellationToken>((commit, _) =>
+            .ReturnsAsync((SubscriptionCommit commit, CancellationToken _) =>
             {
                 _calls.Add("purge");
                 _commits.Add(commit);
                 _stored = new Versioned<Subscription>(commit.Subscription, $"sub-etag-{++_etag}");
-            })
-            .Returns(Task.CompletedTask);
+                return _stored.ETag;
+            });
         _store.Setup(s => s.AddDueAsync(It.IsAny<DueItem>(), It.IsAny<CancellationToken>()))
             .Callback(() => _calls.Add("due"))
             .Returns(Task.CompletedTask);
@@ -59,7 +60,7 @@ public class LifecycleTransitionsTests
             .Returns(Task.CompletedTask);
         _customers.Setup(c => c.GetAsync(_customer.CustomerId, It.IsAny<CancellationToken>()))
             .ReturnsAsync(() => new Versioned<Customer>(_customer, "customer-etag-1"));
-        _customers.Setup(c => c.ReplaceAsync(It.IsAny<Customer>(), It.IsAny<string>(), It.IsAny<CancellationToken>()))
+        _customers.Setup(c => c.ReplaceAsync(It.IsAny<Customer>(), It.IsAny<string>(), It.IsAny<PendingFollowUps?>(), It.IsAny<CancellationToken>()))
             .ReturnsAsync("customer-etag-2");
     }
 
@@ -195,7 +196,7 @@ public class LifecycleTransitionsTests
         Assert.Equal(LifecycleTransitions.SweepActor, tombstone.Audit!.Actor);
         _customers.Verify(c => c.ReplaceAsync(
             It.Is<Customer>(x => x.Purged && x.Organization == null && x.Administrator == null && x.CustomerId == _customer.CustomerId),
-            "customer-etag-1", It.IsAny<CancellationToken>()), Times.Once);
+            "customer-etag-1", It.IsAny<PendingFollowUps?>(), It.IsAny<CancellationToken>()), Times.Once);
         _customers.Verify(c => c.UpsertListingAsync(It.Is<Customer>(x => x.Purged), It.IsAny<CancellationToken>()), Times.Once);
     }
 
@@ -216,7 +217,7 @@ public class LifecycleTransitionsTests
 
         // Assert
         Assert.Equal(SubscriptionStatus.Purged, state.Status);
-        _customers.Verify(c => c.ReplaceAsync(It.IsAny<Customer>(), It.IsAny<string>(), It.IsAny<CancellationToken>()), Times.Never);
+        _customers.Verify(c => c.ReplaceAsync(It.IsAny<Customer>(), It.IsAny<string>(), It.IsAny<PendingFollowUps?>(), It.IsAny<CancellationToken>()), Times.Never);
     }
 
     // ---- invitation ----

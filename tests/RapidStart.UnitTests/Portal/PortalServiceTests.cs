@@ -26,7 +26,7 @@ public class PortalServiceTests
 
     public PortalServiceTests()
     {
-        _service = new PortalService(_store.Object, _customers.Object, _clock);
+        _service = new PortalService(_store.Object, _customers.Object, _clock, TestData.Changes(_store.Object, _customers.Object, _clock));
         _customer = TestData.Customer().WithRapidStart();
         _key = TestData.KeyOf(_customer);
         _customers.Setup(c => c.GetAsync(_customer.CustomerId, It.IsAny<CancellationToken>())).ReturnsAsync(new Versioned<Customer>(_customer, "customer-etag"));

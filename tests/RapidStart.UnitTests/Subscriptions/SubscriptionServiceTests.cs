@@ -4,6 +4,7 @@ using Moq;
 using RapidStart.Domain.Activation;
 using RapidStart.Domain.Callers;
 using RapidStart.Domain.Catalog;
+using RapidStart.Domain.Changes;
 using RapidStart.Domain.Customers;
 using RapidStart.Domain.Lifecycle;
 using RapidStart.Domain.Problems;
@@ -33,11 +34,12 @@ public class SubscriptionServiceTests
                 new CatalogService(LegacyServiceId, "Legacy Onboarding", TestData.Start.AddDays(-1), [new CatalogCountry("DE", "eu-west")]),
             ],
             "us-east");
-        var customerService = new CustomerService(_customers.Object, _voice.Object, catalog, _clock);
-        _service = new SubscriptionService(_store.Object, _customers.Object, customerService, catalog, Options.Create(new LifecycleOptions()), _clock);
+        var changes = TestData.Changes(_store.Object, _customers.Object, _clock);
+        var customerService = new CustomerService(_customers.Object, _voice.Object, catalog, _clock, changes);
+        _service = new SubscriptionService(_store.Object, _customers.Object, customerService, catalog, Options.Create(new LifecycleOptions()), _clock, changes);
 
         _store.Setup(s => s.InsertAsync(It.IsAny<Subscription>(), It.IsAny<AuditEntry>(), It.IsAny<CancellationToken>())).ReturnsAsync(true);
-        _customers.Setup(c => c.ReplaceAsync(It.IsAny<Customer>(), It.IsAny<string>(), It.IsAny<CancellationToken>())).ReturnsAsync("customer-etag-2");
+        _customers.Setup(c => c.ReplaceAsync(It.IsAny<Customer>(), It.IsAny<string>(), It.IsAny<PendingFollowUps?>(), It.IsAny<CancellationToken>())).ReturnsAsync("customer-etag-2");
     }
 
     private Customer StoredCustomer(Customer customer, string etag = "customer-etag-1")
@@ -136,7 +138,7 @@ public class SubscriptionServiceTests
         Assert.Equal("eu-west", subscription.Region);
         Assert.Equal(new[] { "due", "insert" }, order);
         _store.Verify(s => s.AddDueAsync(new DueItem(subscription.Key, TestData.Start + TestData.Trial), It.IsAny<CancellationToken>()), Times.Once);
-        _customers.Verify(c => c.ReplaceAsync(It.Is<Customer>(x => x.SubscriptionRegions["rapidstart"] == "eu-west"), "customer-etag-1", It.IsAny<CancellationToken>()), Times.Once);
+        _customers.Verify(c => c.ReplaceAsync(It.Is<Customer>(x => x.SubscriptionRegions["rapidstart"] == "eu-west"), "customer-etag-1", It.IsAny<PendingFollowUps?>(), It.IsAny<CancellationToken>()), Times.Once);
     }
 
     [Fact]
@@ -353,7 +355,7 @@ public class SubscriptionServiceTests
 
         // Assert
         _store.Verify(s => s.CommitAsync(It.IsAny<SubscriptionCommit>(), It.IsAny<CancellationToken>()), Times.Never);
-        _customers.Verify(c => c.ReplaceAsync(It.IsAny<Customer>(), It.IsAny<string>(), It.IsAny<CancellationToken>()), Times.Never);
+        _customers.Verify(c => c.ReplaceAsync(It.IsAny<Customer>(), It.IsAny<string>(), It.IsAny<PendingFollowUps?>(), It.IsAny<CancellationToken>()), Times.Never);
     }
 
     [Fact]
@@ -389,7 +391,7 @@ public class SubscriptionServiceTests
         Assert.Equal(SubscriptionStatus.InvitationSent, reactivated.Status);
         Assert.True(reactivated.IsPermanent);
         Assert.Null(reactivated.RetentionEndsAt);
-        _customers.Verify(c => c.ReplaceAsync(It.Is<Customer>(x => x.VoiceAccountNumber == TestData.VoiceNumber), "customer-etag-1", It.IsAny<CancellationToken>()), Times.Once);
+        _customers.Verify(c => c.ReplaceAsync(It.Is<Customer>(x => x.VoiceAccountNumber == TestData.VoiceNumber), "customer-etag-1", It.IsAny<PendingFollowUps?>(), It.IsAny<CancellationToken>()), Times.Once);
         _store.Verify(s => s.CommitAsync(It.Is<SubscriptionCommit>(c => c.ETag == "sub-etag-1" && c.Audit!.Actor == "support:sam@support.example"), It.IsAny<CancellationToken>()), Times.Once);
         _signals.Verify(s => s.SignalAsync(reactivated, new LifecycleSignal(LifecycleSignalKind.Reactivated, null), It.IsAny<CancellationToken>()), Times.Once);
     }

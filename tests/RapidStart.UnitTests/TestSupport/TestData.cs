@@ -1,7 +1,11 @@
+using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
+using Moq;
 using RapidStart.Domain.Callers;
 using RapidStart.Domain.Catalog;
+using RapidStart.Domain.Changes;
 using RapidStart.Domain.Customers;
+using RapidStart.Domain.Notifications;
 using RapidStart.Domain.Problems;
 using RapidStart.Domain.Subscriptions;
 using RapidStart.Domain.Validation;
@@ -88,6 +92,18 @@ internal static class TestData
         }
 
         return subscription;
+    }
+
+    /// <summary>
+    /// The real write path over mocked stores: services are tested through it, so what they ask the
+    /// stores to do (commit, listing, signal) is what a test sees. Follow-up rows go to <paramref name="followUps"/>.
+    /// </summary>
+    public static ChangeUnit Changes(
+        ISubscriptionStore store, ICustomerStore customers, TimeProvider clock, IEmailSender? email = null, IFollowUpStore? followUps = null)
+    {
+        followUps ??= new Mock<IFollowUpStore>().Object;
+        var dispatcher = new FollowUpDispatcher(store, customers, followUps, email ?? new Mock<IEmailSender>().Object, clock, NullLogger<FollowUpDispatcher>.Instance);
+        return new ChangeUnit(store, customers, followUps, dispatcher, clock);
     }
 
     public static async Task<ProblemException> ThrowsProblemAsync(ProblemKind kind, Func<Task> action)
