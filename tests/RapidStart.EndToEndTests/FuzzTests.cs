@@ -44,7 +44,11 @@ public sealed partial class FuzzTests(LocalHostFixture host, ITestOutputHelper o
 
     private static readonly JsonSerializerOptions Relaxed = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
-    /// <summary>One write route, as fuzzed: who calls it, on which record, starting from which valid bodies.</summary>
+    /// <summary>
+    /// One write route, as fuzzed: who calls it, on which record, starting from which valid bodies.
+    /// <paramref name="UserIds"/> are the values tried for the route's last path identifier (a portal
+    /// user's account, or a partner ID).
+    /// </summary>
     private sealed record Target(string Key, string Caller, string Path, string[] Bases, string[]? UserIds = null);
 
     /// <summary>One generated request. <see cref="ToString"/> is what FsCheck prints for a counterexample.</summary>
@@ -208,7 +212,8 @@ public sealed partial class FuzzTests(LocalHostFixture host, ITestOutputHelper o
         var path = target.Path
             .Replace("{customerId}", fuzz.CustomerId is { } id ? Uri.EscapeDataString(id) : (target.Key.Contains("/activation", StringComparison.Ordinal) ? world.D : world.C), StringComparison.Ordinal)
             .Replace("{serviceId}", "rapidstart", StringComparison.Ordinal)
-            .Replace("{microsoftAccountId}", Uri.EscapeDataString(fuzz.UserId ?? ""), StringComparison.Ordinal);
+            .Replace("{microsoftAccountId}", Uri.EscapeDataString(fuzz.UserId ?? ""), StringComparison.Ordinal)
+            .Replace("{partnerId}", Uri.EscapeDataString(fuzz.UserId ?? ""), StringComparison.Ordinal);
         using var request = new HttpRequestMessage(new HttpMethod(target.Key.Split(' ')[0]), path) { Content = new ByteArrayContent(fuzz.Body) };
         request.Content.Headers.Remove("Content-Type");
         if (fuzz.ContentType is not null)
@@ -608,6 +613,11 @@ public sealed partial class FuzzTests(LocalHostFixture host, ITestOutputHelper o
                 "/api/portal/customers/{customerId}/users/{microsoftAccountId}", [J(new { })], [CVictim, "fuzz-new@c-fuzz.example", "dana@contoso.com", "x' or RowKey ne 'x"]),
             ["POST /api/support/customers/{customerId}/services/{serviceId}/reactivate"] = new("POST /api/support/customers/{customerId}/services/{serviceId}/reactivate", "support",
                 "/api/support/customers/{customerId}/services/{serviceId}/reactivate", [J(new { voiceAccountNumber = "V-100205" })]),
+            // Only partners of the fuzz's own: registering or removing P-1001 would change who the partner token acts for.
+            ["PUT /api/support/partners/{partnerId}"] = new("PUT /api/support/partners/{partnerId}", "support", "/api/support/partners/{partnerId}",
+                [J(new { name = "Fuzz Partner", tenantIds = new[] { "f0220000-0000-4000-8000-00000000f022" } })], ["P-FUZZ", "P-FUZZ-2", "' or 1 eq 1", "x|y"]),
+            ["DELETE /api/support/partners/{partnerId}"] = new("DELETE /api/support/partners/{partnerId}", "support", "/api/support/partners/{partnerId}",
+                [J(new { })], ["P-FUZZ", "P-NONE", "x' or RowKey ne 'x"]),
             ["POST /api/dev/token"] = new("POST /api/dev/token", "anonymous", "/api/dev/token",
                 [J(new { sub = "fuzz@dev.example", roles = new[] { "partner" }, partnerId = "P-7007" }), J(new { sub = "s@dev.example", roles = new[] { "support" } })]),
         };
