@@ -3,12 +3,9 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.DurableTask.Client;
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Options;
 using RapidStart.Domain.Activation;
 using RapidStart.Domain.Problems;
 using RapidStart.Functions.Lifecycle;
-using RapidStart.Infrastructure.Auth;
 
 namespace RapidStart.Functions.Http;
 
@@ -17,9 +14,7 @@ public sealed class ActivationFunctions(
     HttpApi api,
     ActivationService activation,
     LifecycleSignalsFactory signals,
-    ActivationAttemptLimiter limiter,
-    IOptions<AuthOptions> auth,
-    IHostEnvironment environment)
+    ActivationAttemptLimiter limiter)
 {
     [Function(nameof(ShowActivation))]
     public Task<IActionResult> ShowActivation(
@@ -73,21 +68,17 @@ public sealed class ActivationFunctions(
         });
 }
 
-/// <summary>The activation page. Every value from storage is HTML-encoded; the script reads the token from the URL, never from markup.</summary>
+/// <summary>The activation page. Every value from storage is HTML-encoded; the script reads the invitation token from the URL, never from markup.</summary>
 public static class ActivationPage
 {
     /// <param name="view">What the invitation shows.</param>
-    /// <param name="developmentSignIn">
-    /// The development issuer is on (the local host): offer to sign in as the invited account with it,
-    /// so the page works in a browser without a Microsoft sign-in. Elsewhere the page takes the token
-    /// of the administrator's Microsoft sign-in.
-    /// </param>
-    public static string Render(ActivationView view, bool developmentSignIn = false)
+    /// <remarks>
+    /// Its scripts sign in with MSAL.js (the invited account as the login hint) and accept with the
+    /// access token MSAL holds: the page has no token field.
+    /// </remarks>
+    public static string Render(ActivationView view)
     {
         string E(string value) => WebUtility.HtmlEncode(value);
-        var devSignIn = developmentSignIn
-            ? "<p><button id=\"devSignIn\" type=\"button\">Sign in with the development issuer</button> (local host only: signs in as the invited account)</p>"
-            : "";
         return Layout("Activate RapidStart Services", $"""
             <h1>Activate RapidStart Services</h1>
             <p>Your partner <strong>{E(view.PartnerId)}</strong> invites <strong>{E(view.AdministratorName)}</strong>
@@ -105,11 +96,23 @@ public static class ActivationPage
               <p>RapidStart processes the organization's data as described in its privacy statement, version {E(view.PrivacyStatementVersion)}.</p>
               <label><input type="checkbox" id="acceptPrivacyStatement"> I accept the privacy statement</label>
             </section>
-            <p><label>Access token from your Microsoft sign-in <input type="password" id="bearer" autocomplete="off"></label></p>
-            {devSignIn}
-            <button id="accept" type="button">Sign in and accept</button>
+            <section id="signin" aria-labelledby="signin-heading">
+              <h2 id="signin-heading">Sign in</h2>
+              <p id="whoami" role="status">Not signed in.</p>
+              <div id="mismatch" class="problem" role="alert" hidden>
+                <p id="mismatch-text"></p>
+                <button id="anotherAccount" type="button">Use another account</button>
+              </div>
+              <p>
+                <button id="signIn" type="button" hidden>Sign in with Microsoft</button>
+                <button id="signOut" type="button" hidden>Sign out</button>
+              </p>
+            </section>
+            <button id="accept" type="button" disabled>Accept</button>
             <p id="result" role="status"></p>
-            <script src="console/activation.js"></script>
+            <script src="console/msal-browser.min.js" defer></script>
+            <script src="console/auth.js" defer></script>
+            <script src="console/activation.js" defer></script>
             """);
     }
 

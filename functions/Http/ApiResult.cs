@@ -1,6 +1,9 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using RapidStart.Infrastructure.Auth;
 
 namespace RapidStart.Functions.Http;
 
@@ -70,10 +73,17 @@ public static class SecurityHeaders
 {
     /// <summary>
     /// Pages load scripts, styles and data from this origin only; no inline script or style (the
-    /// pages have none, so an injected one can't run), never framed.
+    /// pages have none, so an injected one can't run), never framed. MSAL.js in the pages also fetches
+    /// the sign-in authority's metadata and tokens: <see cref="PolicyFor"/> adds that one origin.
     /// </summary>
     public const string ContentSecurityPolicy =
         "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+    /// <summary>The policy of a page that signs in at <paramref name="authority"/> (an https URL): its origin joins <c>connect-src</c>.</summary>
+    public static string PolicyFor(string? authority) =>
+        Uri.TryCreate(authority, UriKind.Absolute, out var uri) && uri.Scheme == Uri.UriSchemeHttps
+            ? ContentSecurityPolicy.Replace("connect-src 'self'", $"connect-src 'self' {uri.GetLeftPart(UriPartial.Authority)}", StringComparison.Ordinal)
+            : ContentSecurityPolicy;
 
     public static void Apply(HttpResponse response, string contentType)
     {
@@ -81,7 +91,8 @@ public static class SecurityHeaders
         response.Headers["Cache-Control"] = "no-store";
         if (contentType.StartsWith("text/html", StringComparison.Ordinal))
         {
-            response.Headers["Content-Security-Policy"] = ContentSecurityPolicy;
+            var auth = response.HttpContext.RequestServices?.GetService<IOptions<AuthOptions>>()?.Value;
+            response.Headers["Content-Security-Policy"] = PolicyFor(auth?.Authority);
             response.Headers["X-Frame-Options"] = "DENY";
             response.Headers["Referrer-Policy"] = "no-referrer";
         }

@@ -7,10 +7,11 @@ using RapidStart.Domain.Problems;
 namespace RapidStart.Functions.Http;
 
 /// <summary>
-/// The partner console (one HTML page, one script, one stylesheet) and the activation page's script and
-/// stylesheet, embedded in this assembly
-/// (<c>Http/Console/</c>) and served as they are, with no build step. The page calls this API from the
-/// browser with the partner's bearer token; it holds no logic the API does not already enforce.
+/// The browser pages: the partner console and the customer portal page (static HTML, scripts and
+/// stylesheets), the activation page's script and stylesheet, and MSAL.js, embedded in this assembly
+/// (<c>Http/Console/</c>; MSAL.js from node_modules, see RapidStart.Functions.csproj) and served as
+/// they are. The pages sign in with MSAL.js and call this API from the browser with the user's bearer
+/// token; they hold no logic the API does not already enforce.
 /// </summary>
 public sealed class ConsoleFunctions(HttpApi api)
 {
@@ -19,7 +20,13 @@ public sealed class ConsoleFunctions(HttpApi api)
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "console")] HttpRequest request) =>
         api.RunAnonymousAsync(request, () => Task.FromResult<IActionResult>(new ConsoleAssetResult(ConsoleAssets.Page)));
 
-    /// <summary>Only the console's own script and stylesheet; any other name is a 404 problem.</summary>
+    /// <summary>The customer portal page: the users of the customer named by <c>?customerId=</c>, read by its script.</summary>
+    [Function(nameof(ShowPortal))]
+    public Task<IActionResult> ShowPortal(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "portal")] HttpRequest request) =>
+        api.RunAnonymousAsync(request, () => Task.FromResult<IActionResult>(new ConsoleAssetResult(ConsoleAssets.PortalPage)));
+
+    /// <summary>Only the pages' own scripts and stylesheets and MSAL.js; any other name is a 404 problem.</summary>
     [Function(nameof(GetConsoleAsset))]
     public Task<IActionResult> GetConsoleAsset(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "console/{asset}")] HttpRequest request,
@@ -34,14 +41,27 @@ public sealed record ConsoleAsset(string Name, string ContentType, byte[] Conten
 
 public static class ConsoleAssets
 {
-    public static ConsoleAsset Page { get; } = Load("index.html", "text/html; charset=utf-8");
+    private const string Html = "text/html; charset=utf-8";
+    private const string Script = "text/javascript; charset=utf-8";
+    private const string Stylesheet = "text/css; charset=utf-8";
+
+    public static ConsoleAsset Page { get; } = Load("index.html", Html);
+
+    public static ConsoleAsset PortalPage { get; } = Load("portal.html", Html);
+
+    /// <summary>The redirect URI's page (<c>GET /api/auth/redirect</c>).</summary>
+    public static ConsoleAsset RedirectPage { get; } = Load("redirect.html", Html);
 
     public static FrozenDictionary<string, ConsoleAsset> Served { get; } = new[]
     {
-        Load("app.js", "text/javascript; charset=utf-8"),
-        Load("app.css", "text/css; charset=utf-8"),
-        Load("activation.js", "text/javascript; charset=utf-8"),
-        Load("activation.css", "text/css; charset=utf-8"),
+        Load("app.js", Script),
+        Load("app.css", Stylesheet),
+        Load("activation.js", Script),
+        Load("activation.css", Stylesheet),
+        Load("auth.js", Script),
+        Load("portal.js", Script),
+        Load("redirect.js", Script),
+        Load("msal-browser.min.js", Script),
     }.ToFrozenDictionary(a => a.Name, StringComparer.Ordinal);
 
     private static ConsoleAsset Load(string name, string contentType)

@@ -14,7 +14,10 @@ namespace RapidStart.EndToEndTests;
 public sealed class OpenApiTests(LocalHostFixture host) : IClassFixture<LocalHostFixture>
 {
     private static readonly HashSet<string> AnonymousOperations =
-        ["GET /health", "GET /openapi.json", "GET /activate", "POST /dev/token", "GET /console", "GET /console/{asset}"];
+        [
+            "GET /health", "GET /openapi.json", "GET /activate", "POST /dev/token", "GET /console", "GET /console/{asset}",
+            "GET /portal", "GET /auth/config", "GET /auth/redirect",
+        ];
 
     private async Task<JsonElement> FetchAsync()
     {
@@ -174,6 +177,8 @@ public sealed class OpenApiTests(LocalHostFixture host) : IClassFixture<LocalHos
 
         var problem = await HttpAssert.ProblemAsync(await partner.PostAsJsonAsync("/api/customers", new { kind = "nope" }), HttpStatusCode.BadRequest);
         OpenApi.AssertConforms(document, OpenApi.Resolve(document, OpenApi.Get(document, "#/components/schemas/ProblemDetails")), problem, "a 400 problem");
+        var authConfig = await HttpAssert.JsonAsync(await host.Http.GetAsync("/api/auth/config"), HttpStatusCode.OK);
+        OpenApi.AssertConforms(document, OpenApi.ResponseSchema(document, "/auth/config", "get", "200"), authConfig, "GET /auth/config");
         var health = await HttpAssert.JsonAsync(await host.Http.GetAsync("/api/health"), HttpStatusCode.OK);
         OpenApi.AssertConforms(document, OpenApi.ResponseSchema(document, "/health", "get", "200"), health, "GET /health");
     }

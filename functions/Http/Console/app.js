@@ -1,11 +1,12 @@
 // RapidStart partner console: plain DOM code over the HTTP API (see api.md). Every value that comes
-// from the API is written with textContent or as a form value, never as markup.
+// from the API is written with textContent or as a form value, never as markup. Sign-in is MSAL.js
+// (auth.js): every call asks it for an access token, so the page never holds or shows one.
 'use strict';
 
 (() => {
-  const api = location.pathname.replace(/\/console\/?$/, '');
+  const api = RapidStartAuth.api.replace(/\/$/, '');
   const $ = (id) => document.getElementById(id);
-  const state = { token: null, customers: new Map(), catalog: [], selected: null, voiceAccount: null, nextCustomers: null, nextServices: null };
+  const state = { customers: new Map(), catalog: [], selected: null, voiceAccount: null, nextCustomers: null, nextServices: null };
 
   // --- HTTP and problems -------------------------------------------------------------------
 
@@ -18,8 +19,7 @@
   }
 
   async function call(method, path, body) {
-    const headers = { Accept: 'application/json' };
-    if (state.token) headers.Authorization = 'Bearer ' + state.token;
+    const headers = { Accept: 'application/json', Authorization: 'Bearer ' + await RapidStartAuth.token() };
     if (body !== undefined) headers['Content-Type'] = 'application/json';
     let response;
     try {
@@ -53,7 +53,7 @@
   // Shows a problem (RFC 9457): its detail, then each field error, also beside the field it names.
   function showProblem(box, error, form) {
     clearProblem(box, form);
-    const problem = error instanceof ApiError ? error.problem : { detail: String(error.message || error) };
+    const problem = error instanceof ApiError ? error.problem : { title: error.title, detail: error.detail || String(error.message || error) };
     box.append(el('strong', problem.title || 'Something went wrong.'));
     if (problem.detail) box.append(el('p', problem.detail));
     const fields = Object.entries(problem.errors || {});
@@ -91,27 +91,11 @@
 
   // --- Sign-in -----------------------------------------------------------------------------
 
-  function claims(token) {
-    try {
-      const part = atob(token.split('.')[1].replace(/-/g, '+').replace(/_/g, '/'));
-      return JSON.parse(new TextDecoder().decode(Uint8Array.from(part, (c) => c.charCodeAt(0))));
-    } catch {
-      return {};
-    }
-  }
-
-  // Checks the token with a partner route before showing anything, so a bad or non-partner token is refused here.
-  async function signIn(token) {
-    state.token = token;
-    try {
-      state.catalog = (await call('GET', 'catalog/services')).items;
-    } catch (e) {
-      state.token = null;
-      throw e;
-    }
-    const c = claims(token);
-    $('whoami').textContent = `Signed in as ${c.sub || 'unknown'}${c.partner_id ? ` (partner ${c.partner_id})` : ''}.`;
+  // Checks the account with a partner route before showing anything, so an account without the partner role is refused here.
+  async function signedIn(account) {
+    $('whoami').textContent = `Signed in as ${RapidStartAuth.describe(account)}.`;
     $('signout').hidden = false;
+    state.catalog = (await call('GET', 'catalog/services')).items;
     $('signin').hidden = true;
     for (const id of ['customers', 'new-customer', 'service', 'service-list']) $(id).hidden = false;
     $('service-id').replaceChildren(...state.catalog.map((s) => el('option', s.name, { value: s.serviceId })));
@@ -119,35 +103,23 @@
     await Promise.all([loadCustomers(), loadServices()]);
   }
 
-  function signOut() {
-    Object.assign(state, { token: null, customers: new Map(), catalog: [], selected: null, voiceAccount: null });
-    $('whoami').textContent = 'Not signed in.';
-    $('signout').hidden = true;
-    $('signin').hidden = false;
-    for (const id of ['customers', 'new-customer', 'service', 'service-list']) $(id).hidden = true;
-    $('token-paste').value = '';
+  async function start() {
+    const { error } = await RapidStartAuth.start();
+    if (error) throw new ApiError(0, { title: error.title, detail: error.detail });
+    const account = await RapidStartAuth.account();
+    if (account) await signedIn(account);
   }
 
-  $('dev-token-form').addEventListener('submit', (event) => {
-    event.preventDefault();
-    guarded($('dev-signin'), $('signin-errors'), null, async () => {
-      try {
-        const issued = await call('POST', 'dev/token', { sub: text('dev-sub'), roles: ['partner'], partnerId: text('dev-partner') });
-        await signIn(issued.token);
-      } catch (e) {
-        if (e.status === 404) throw new ApiError(404, { title: 'No development issuer here.', detail: 'This host does not issue development tokens: paste a Microsoft Entra ID token instead.' });
-        throw e;
-      }
+  $('signin-button').addEventListener('click', () => {
+    guarded($('signin-button'), $('signin-errors'), null, () => RapidStartAuth.signIn());
+  });
+
+  $('signout').addEventListener('click', () => {
+    guarded($('signout'), $('signin-errors'), null, async () => {
+      await RapidStartAuth.signOut();
+      location.reload();
     });
   });
-
-  $('token-form').addEventListener('submit', (event) => {
-    event.preventDefault();
-    const token = text('token-paste').replace(/^Bearer\s+/i, '');
-    guarded($('token-use'), $('signin-errors'), null, () => signIn(token));
-  });
-
-  $('signout').addEventListener('click', signOut);
 
   // --- Customers ---------------------------------------------------------------------------
 
@@ -349,4 +321,5 @@
   $('services-next').addEventListener('click', () => loadServices(state.nextServices));
 
   kindChanged();
+  guarded(null, $('signin-errors'), null, start);
 })();
