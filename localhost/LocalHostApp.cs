@@ -1,6 +1,7 @@
 using RapidStart.Functions.Composition;
 using RapidStart.Functions.Http;
 using RapidStart.Functions.Lifecycle;
+using RapidStart.LocalHost.Identity;
 
 namespace RapidStart.LocalHost;
 
@@ -33,6 +34,9 @@ public static class LocalHostApp
         var url = new Uri(options.Url);
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(System.Net.IPAddress.Parse(url.Host), url.Port));
 
+        // Development only (it checks): the OpenID Connect provider standing in for Entra ID, and the
+        // Auth settings that point the API at it; first, so those settings are there for the rest.
+        builder.AddLocalIdentity();
         builder.Services.AddRapidStart(builder.Configuration);
 
         // Stop the Durable worker, the sidecar and Kestrel together: stopped in sequence, Kestrel
@@ -54,6 +58,7 @@ public static class LocalHostApp
 
         var app = builder.Build();
         app.UseRouting();
+        app.UseLocalIdentity();
         app.MapDurableSidecar(options);
         app.MapFunctions();
         return app;

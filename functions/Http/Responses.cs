@@ -84,4 +84,3 @@ public sealed record AddUserRequest(string? MicrosoftAccountId, string? DisplayN
 
 public sealed record ChangeRoleRequest(string? Role);
 
-public sealed record DevTokenRequest(string? Sub, string[]? Roles, string? PartnerId);
