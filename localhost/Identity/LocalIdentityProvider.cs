@@ -126,6 +126,10 @@ public static class LocalIdentityProvider
             server.UseAspNetCore()
                 .EnableAuthorizationEndpointPassthrough()
                 .EnableEndSessionEndpointPassthrough();
+            server.AddEventHandler<OpenIddict.Server.OpenIddictServerEvents.ExtractTokenRequestContext>(handler => handler
+                .UseInlineHandler(ProviderHandlers.IgnoreScopeOfCodeRedemption)
+                .SetOrder(int.MaxValue - 100_000)
+                .SetType(OpenIddict.Server.OpenIddictServerHandlerType.Custom));
             foreach (var handler in ProviderHandlers.All)
             {
                 server.AddEventHandler(handler);
@@ -134,7 +138,7 @@ public static class LocalIdentityProvider
         return builder;
     }
 
-    /// <summary>The provider's middleware (CORS and OpenIddict, on its own port only) and its pages. Does nothing outside Development.</summary>
+    /// <summary>The provider's middleware (CORS on its own port, OpenIddict) and its pages. Does nothing outside Development.</summary>
     public static void UseLocalIdentity(this WebApplication app)
     {
         if (!app.Environment.IsDevelopment())
@@ -144,11 +148,12 @@ public static class LocalIdentityProvider
 
         var settings = app.Services.GetRequiredService<LocalIdentitySettings>();
         var port = settings.Url.Port;
-        app.UseWhen(context => context.Connection.LocalPort == port, branch =>
-        {
-            branch.UseCors(CorsPolicy);
-            branch.UseAuthentication();
-        });
+        app.UseWhen(context => context.Connection.LocalPort == port, branch => branch.UseCors(CorsPolicy));
+
+        // OpenIddict answers in the authentication middleware, so it goes after CORS. Called here, or
+        // WebApplication would add it itself at the very start of the pipeline, ahead of CORS. Its
+        // endpoints are the provider's paths, and it refuses them over plain HTTP.
+        app.UseAuthentication();
 
         var host = $"*:{port}";
         app.MapMethods(AuthorizePath, [HttpMethods.Get, HttpMethods.Post], Authorize).RequireHost(host);

@@ -33,7 +33,11 @@ public sealed class LocalTokenIssuer(LocalIdentitySettings settings, TimeProvide
     }
 
     /// <param name="scopes">The API's scopes granted, without their <c>api://{clientId}/</c> prefix.</param>
-    public string AccessToken(LocalAccount account, IEnumerable<string> scopes, DateTimeOffset issuedAt, DateTimeOffset expires)
+    public string AccessToken(LocalAccount account, IEnumerable<string> scopes, DateTimeOffset issuedAt, DateTimeOffset expires) =>
+        Write(AccessTokenDescriptor(account, scopes, issuedAt, expires));
+
+    /// <summary>What an access token says, before it is signed: tests change a part of it to make tokens the API must refuse.</summary>
+    public SecurityTokenDescriptor AccessTokenDescriptor(LocalAccount account, IEnumerable<string> scopes, DateTimeOffset issuedAt, DateTimeOffset expires)
     {
         var claims = CommonClaims(account);
         var granted = string.Join(' ', scopes);
@@ -42,8 +46,11 @@ public sealed class LocalTokenIssuer(LocalIdentitySettings settings, TimeProvide
             claims["scp"] = granted;
         }
 
-        return Write(account, claims, issuedAt, expires);
+        return Describe(account, claims, issuedAt, expires);
     }
+
+    /// <summary>The token a descriptor describes, signed with its credentials (none: <c>alg: none</c>).</summary>
+    public string Write(SecurityTokenDescriptor descriptor) => _handler.CreateToken(descriptor);
 
     /// <param name="protocolClaims">What the flow adds to an ID token: <c>nonce</c>, <c>at_hash</c>, <c>c_hash</c>.</param>
     public string IdToken(LocalAccount account, IReadOnlyDictionary<string, string> protocolClaims, DateTimeOffset issuedAt, DateTimeOffset expires)
@@ -54,7 +61,7 @@ public sealed class LocalTokenIssuer(LocalIdentitySettings settings, TimeProvide
             claims[type] = value;
         }
 
-        return Write(account, claims, issuedAt, expires);
+        return Write(Describe(account, claims, issuedAt, expires));
     }
 
     private Dictionary<string, object> CommonClaims(LocalAccount account)
@@ -83,8 +90,8 @@ public sealed class LocalTokenIssuer(LocalIdentitySettings settings, TimeProvide
         return claims;
     }
 
-    private string Write(LocalAccount account, Dictionary<string, object> claims, DateTimeOffset issuedAt, DateTimeOffset expires) =>
-        _handler.CreateToken(new SecurityTokenDescriptor
+    private SecurityTokenDescriptor Describe(LocalAccount account, Dictionary<string, object> claims, DateTimeOffset issuedAt, DateTimeOffset expires) =>
+        new()
         {
             Issuer = settings.IssuerOf(account.Tenant.Id),
             Audience = settings.ClientId,
@@ -94,5 +101,5 @@ public sealed class LocalTokenIssuer(LocalIdentitySettings settings, TimeProvide
             Expires = expires.UtcDateTime,
             TokenType = "JWT",
             SigningCredentials = settings.SigningCredentials,
-        });
+        };
 }

@@ -24,6 +24,20 @@ public static class ProviderHandlers
     ];
 
     /// <summary>
+    /// MSAL.js (like Entra, which accepts it) sends <c>scope</c> when it redeems a code; OpenIddict
+    /// refuses that parameter for this grant. The scopes granted are the code's in any case.
+    /// </summary>
+    public static ValueTask IgnoreScopeOfCodeRedemption(ExtractTokenRequestContext context)
+    {
+        if (context.Request is { } request && request.IsAuthorizationCodeGrantType())
+        {
+            request.Scope = null;
+        }
+
+        return default;
+    }
+
+    /// <summary>
     /// The one public client, with its exact redirect URIs and PKCE S256. Runs before OpenIddict's own
     /// checks, so a request it refuses is answered here, never redirected to an unregistered URI.
     /// </summary>

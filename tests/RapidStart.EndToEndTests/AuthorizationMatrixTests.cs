@@ -58,8 +58,6 @@ public sealed class AuthorizationMatrixTests(LocalHostFixture host, ITestOutputH
         ["anonymous", "garbage", "expired", "wrong-issuer", "wrong-audience", "wrong-key", "alg-none", "partner-A", "partner-B", "support", "admin", "reader", "other-customer"];
 
     private const string PendingNote = "pending while not served";
-    private const string DevIssuer = "https://rapidstart.local/dev-issuer";
-    private const string Audience = "api://rapidstart";
     private const string NoSuchCustomer = "eu-west-01m8aaaaaaaaaaaaaaaaaaaaaa";
 
     // Partner A's customer (Active, with a Reader and a Contributor), partner B's customer (Active),
@@ -304,16 +302,15 @@ public sealed class AuthorizationMatrixTests(LocalHostFixture host, ITestOutputH
         await HttpAssert.JsonAsync(await partnerA.PostAsync($"/api/customers/{gamma}/services/rapidstart/activation", null), HttpStatusCode.Accepted);
         var gammaToken = (await Mailbox.ActivationTokensAsync(host.MailDirectory, gamma, 1)).Single();
 
-        var valid = DateTime.UtcNow.AddMinutes(10);
         var tokens = new Dictionary<string, string?>
         {
             ["anonymous"] = null,
             ["garbage"] = "garbage",
-            ["expired"] = DevTokens.Forge(DevIssuer, Audience, DateTime.UtcNow.AddMinutes(-10)),
-            ["wrong-issuer"] = DevTokens.Forge("https://evil.example", Audience, valid),
-            ["wrong-audience"] = DevTokens.Forge(DevIssuer, "api://other", valid),
-            ["wrong-key"] = DevTokens.Forge(DevIssuer, Audience, valid, key: Enumerable.Repeat((byte)42, 32).ToArray()),
-            ["alg-none"] = DevTokens.Unsigned(),
+            ["expired"] = host.Tokens.Expired(TimeSpan.FromMinutes(10)),
+            ["wrong-issuer"] = host.Tokens.Partner(change: d => d.Issuer = $"https://evil.example/{d.Claims["tid"]}/v2.0"),
+            ["wrong-audience"] = host.Tokens.Partner(change: d => d.Audience = "api://other"),
+            ["wrong-key"] = host.Tokens.Partner(change: d => d.SigningCredentials = TokenForge.ImpostorKey),
+            ["alg-none"] = host.Tokens.Unsigned(),
             ["partner-A"] = await host.TokenAsync("agent@p-1001.example", ["partner"], "P-1001"),
             ["partner-B"] = await host.TokenAsync("agent@p-2002.example", ["partner"], "P-2002"),
             ["support"] = await host.TokenAsync("help@rapidstart.example", ["support"]),
@@ -437,30 +434,26 @@ public sealed class AuthorizationMatrixTests(LocalHostFixture host, ITestOutputH
     }
 }
 
-/// <summary>The local host as a deployment runs it: the development issuer switched off.</summary>
-public sealed class NoDevelopmentIssuerHostFixture : LocalHostFixture
+/// <summary>The local host as a deployment runs it: outside Development, so with no identity provider.</summary>
+public sealed class ProductionEnvironmentHostFixture : LocalHostFixture
 {
-    protected override IDictionary<string, string?> Settings => new Dictionary<string, string?>
-    {
-        ["RapidStart:Auth:DevelopmentIssuerEnabled"] = "false",
-    };
+    protected override string EnvironmentName => "Production";
 }
 
-/// <summary>Dev issuer exposure: with the issuer off, its route is gone and its key is trusted by nothing.</summary>
-public sealed class AuthorizationMatrixWithoutDevelopmentIssuerTests(NoDevelopmentIssuerHostFixture host) : IClassFixture<NoDevelopmentIssuerHostFixture>
+/// <summary>Development issuer exposure: outside Development the provider and its token route don't exist, and its key is trusted by nothing.</summary>
+public sealed class AuthorizationMatrixOutsideDevelopmentTests(ProductionEnvironmentHostFixture host) : IClassFixture<ProductionEnvironmentHostFixture>
 {
     [Fact]
-    public async Task Without_the_development_issuer_its_route_is_404_and_tokens_signed_with_its_key_are_401()
+    public async Task Outside_Development_the_token_route_is_404_the_provider_is_not_listening_and_its_tokens_are_401()
     {
         await HttpAssert.JsonAsync(await host.Http.GetAsync("/api/health"), HttpStatusCode.OK);
         await HttpAssert.ProblemAsync(
             await host.Http.PostAsJsonAsync("/api/dev/token", new { sub = "agent@p-1001.example", roles = new[] { "partner" }, partnerId = "P-1001" }),
             HttpStatusCode.NotFound);
+        Assert.False(await LoopbackPorts.IsOpenAsync(new Uri(host.IdentityUrl).Port));
 
-        var issued = DateTime.UtcNow.AddMinutes(-1);
-        var token = DevTokens.Forge("https://rapidstart.local/dev-issuer", "api://rapidstart", expires: issued.AddMinutes(30), issuedAt: issued);
         using var request = new HttpRequestMessage(HttpMethod.Get, "/api/customers");
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", host.Tokens.Partner());
         await HttpAssert.ProblemAsync(await host.Http.SendAsync(request), HttpStatusCode.Unauthorized);
     }
 }

@@ -186,11 +186,11 @@ public sealed class EnrollmentTests(LocalHostFixture host) : IClassFixture<Local
         foreach (var token in new[]
         {
             "garbage",
-            DevTokens.Forge(issuer: "https://rapidstart.local/dev-issuer", audience: "api://rapidstart", expires: DateTime.UtcNow.AddMinutes(-10)),
-            DevTokens.Forge(issuer: "https://evil.example", audience: "api://rapidstart", expires: DateTime.UtcNow.AddMinutes(10)),
-            DevTokens.Forge(issuer: "https://rapidstart.local/dev-issuer", audience: "api://other", expires: DateTime.UtcNow.AddMinutes(10)),
-            DevTokens.Forge(issuer: "https://rapidstart.local/dev-issuer", audience: "api://rapidstart", expires: DateTime.UtcNow.AddMinutes(10), key: new byte[32]),
-            DevTokens.Unsigned(),
+            host.Tokens.Expired(TimeSpan.FromMinutes(10)),
+            host.Tokens.Partner(change: d => d.Issuer = $"https://evil.example/{d.Claims["tid"]}/v2.0"),
+            host.Tokens.Partner(change: d => d.Audience = "api://other"),
+            host.Tokens.Partner(change: d => d.SigningCredentials = TokenForge.ImpostorKey),
+            host.Tokens.Unsigned(),
         })
         {
             using var request = new HttpRequestMessage(HttpMethod.Get, "/api/customers");
@@ -201,8 +201,7 @@ public sealed class EnrollmentTests(LocalHostFixture host) : IClassFixture<Local
         }
 
         using var valid = new HttpRequestMessage(HttpMethod.Get, "/api/customers");
-        valid.Headers.Authorization = new AuthenticationHeaderValue("Bearer",
-            DevTokens.Forge(issuer: "https://rapidstart.local/dev-issuer", audience: "api://rapidstart", expires: DateTime.UtcNow.AddMinutes(10)));
+        valid.Headers.Authorization = new AuthenticationHeaderValue("Bearer", host.Tokens.Partner());
         await HttpAssert.JsonAsync(await host.Http.SendAsync(valid), HttpStatusCode.OK);
     }
 

@@ -20,6 +20,12 @@ public class LocalHostFixture : IAsyncLifetime
 
     public IServiceProvider Services => Running.Services;
 
+    /// <summary>Tokens a test makes itself for this host's local identity provider.</summary>
+    public TokenForge Tokens => Running.Tokens;
+
+    /// <summary>Where the host's local identity provider listens (in Development).</summary>
+    public string IdentityUrl => Running.IdentityUrl;
+
     /// <summary>The storage account and main table this host uses.</summary>
     public string ConnectionString => Running.ConnectionString;
 
@@ -42,6 +48,9 @@ public class LocalHostFixture : IAsyncLifetime
 
     protected virtual IDictionary<string, string?> Settings => new Dictionary<string, string?>();
 
+    /// <summary>The host's environment: Development, as <c>./rapidstart up</c> runs it, unless a fixture plays a deployment.</summary>
+    protected virtual string EnvironmentName => "Development";
+
     protected virtual Task<AzuriteServer> StartStorageAsync() => AzuriteServer.SharedOrInMemoryAsync();
 
     /// <summary>Runs right after the RapidStart services are added (see <c>LocalHostApp.Build</c>).</summary>
@@ -58,7 +67,7 @@ public class LocalHostFixture : IAsyncLifetime
             settings[key] = value;
         }
 
-        _host = await InProcessLocalHost.StartAsync(Storage.ConnectionString, NamePrefix, settings, ConfigureHostServices);
+        _host = await InProcessLocalHost.StartAsync(Storage.ConnectionString, NamePrefix, settings, ConfigureHostServices, environment: EnvironmentName);
     }
 
     public async Task DisposeAsync()

@@ -6,8 +6,8 @@ namespace RapidStart.Testing;
 
 /// <summary>
 /// The local host running in this process on free loopback ports, exactly as <c>./rapidstart up</c>
-/// runs it (Development, with the development token issuer; see <see cref="LocalHostSettings.Isolated"/>),
-/// started and healthy.
+/// runs it (Development, with its local identity provider on a port of its own; see
+/// <see cref="LocalHostSettings.Isolated"/>), started and healthy.
 /// </summary>
 public sealed class InProcessLocalHost : IAsyncDisposable
 {
@@ -34,6 +34,12 @@ public sealed class InProcessLocalHost : IAsyncDisposable
 
     public string BaseUrl { get; }
 
+    /// <summary>The local identity provider's address (its authority is <c>{IdentityUrl}/common/v2.0</c>).</summary>
+    public string IdentityUrl => Settings["RapidStart:LocalIdentity:Url"]!;
+
+    /// <summary>Tokens a test makes itself for this host's provider (to be refused, or accepted).</summary>
+    public TokenForge Tokens => TokenForge.For(Settings);
+
     /// <summary>An anonymous client of the host.</summary>
     public HttpClient Http { get; }
 
@@ -49,7 +55,8 @@ public sealed class InProcessLocalHost : IAsyncDisposable
     /// Starts a host over <paramref name="storageConnectionString"/> with names of its own starting with
     /// <paramref name="prefix"/> (tables, task hub, the mail folder <c>rapidstart-{prefix}-mail-…</c> in the
     /// temp folder), then <paramref name="settings"/> on top; <paramref name="configureServices"/> may add
-    /// or replace services. Returns once <c>/api/health</c> answers 200.
+    /// or replace services; <paramref name="environment"/> other than Development plays a deployment (no
+    /// identity provider, no development token). Returns once <c>/api/health</c> answers 200.
     /// </summary>
     public static async Task<InProcessLocalHost> StartAsync(
         string storageConnectionString,
@@ -57,7 +64,8 @@ public sealed class InProcessLocalHost : IAsyncDisposable
         IDictionary<string, string?>? settings = null,
         Action<IServiceCollection>? configureServices = null,
         TimeSpan? healthTimeout = null,
-        Action<string>? log = null)
+        Action<string>? log = null,
+        string environment = "Development")
     {
         var unique = LocalHostSettings.NewUnique();
         var mailDirectory = Path.Combine(Path.GetTempPath(), $"rapidstart-{prefix}-mail-" + Guid.NewGuid().ToString("N")[..8]);
@@ -68,7 +76,7 @@ public sealed class InProcessLocalHost : IAsyncDisposable
             all[key] = value;
         }
 
-        var host = new InProcessLocalHost(LocalHostApp.Build(["--environment", "Development"], all, configureServices), all);
+        var host = new InProcessLocalHost(LocalHostApp.Build(["--environment", environment], all, configureServices), all);
         try
         {
             await host.App.StartAsync();
@@ -112,7 +120,7 @@ public sealed class InProcessLocalHost : IAsyncDisposable
     public Task<string> TokenAsync(string subject, string[]? roles = null, string? partnerId = null) =>
         DevTokens.IssueAsync(Http, subject, roles, partnerId);
 
-    /// <summary>A client signed in as <paramref name="subject"/> with a token from the development issuer.</summary>
+    /// <summary>A client signed in as <paramref name="subject"/> with a token from the host's local identity provider.</summary>
     public async Task<HttpClient> ClientAsAsync(string subject, string[]? roles = null, string? partnerId = null) =>
         DevTokens.Client(BaseUrl, await TokenAsync(subject, roles, partnerId));
 

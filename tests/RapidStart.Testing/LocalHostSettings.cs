@@ -3,9 +3,10 @@ using System.Globalization;
 namespace RapidStart.Testing;
 
 /// <summary>
-/// The settings of a local host that tests run: Development with the development issuer and its
-/// fixed key, on the given ports, with tables, task hub and mail folder of its own so that hosts
-/// don't see each other's data, no timers and no console telemetry.
+/// The settings of a local host that tests run: Development, on the given ports, with its local
+/// identity provider on a port of its own (with this run's certificate and signing key), tables,
+/// task hub and mail folder of its own so that hosts don't see each other's data, no timers and no
+/// console telemetry.
 /// </summary>
 public static class LocalHostSettings
 {
@@ -17,7 +18,7 @@ public static class LocalHostSettings
     /// <paramref name="prefix"/> + <paramref name="unique"/>, the VOICE table <paramref name="prefix"/> + "voice" + <paramref name="unique"/>.
     /// </summary>
     public static Dictionary<string, string?> Isolated(
-        string storageConnectionString, string prefix, string unique, string baseUrl, int sidecarPort, string mailDirectory) => new()
+        string storageConnectionString, string prefix, string unique, string baseUrl, int sidecarPort, string mailDirectory) => new Dictionary<string, string?>
     {
         ["RapidStart:LocalHost:Url"] = baseUrl,
         ["RapidStart:LocalHost:SidecarPort"] = sidecarPort.ToString(CultureInfo.InvariantCulture),
@@ -27,10 +28,19 @@ public static class LocalHostSettings
         ["RapidStart:Storage:TableName"] = prefix + unique,
         ["RapidStart:Storage:VoiceTableName"] = prefix + "voice" + unique,
         ["RapidStart:Email:PickupDirectory"] = mailDirectory,
-        ["RapidStart:Auth:DevelopmentIssuerEnabled"] = "true",
-        ["RapidStart:Auth:DevelopmentSigningKey"] = Convert.ToBase64String(DevTokens.SigningKey),
         ["RapidStart:Telemetry:Console"] = "false",
         ["RapidStart:Lifecycle:PublicBaseUrl"] = baseUrl + "/",
+    }.With(LocalIdentity());
+
+    /// <summary>
+    /// The local identity provider of a test host: a free port, this run's certificate and signing key
+    /// (for hosts whose other settings a test writes itself).
+    /// </summary>
+    public static Dictionary<string, string?> LocalIdentity() => new()
+    {
+        ["RapidStart:LocalIdentity:Url"] = $"https://localhost:{LoopbackPorts.Free()}",
+        ["RapidStart:LocalIdentity:CertificatePath"] = LocalIdentityTestKeys.CertificatePath,
+        ["RapidStart:LocalIdentity:SigningKeyPath"] = LocalIdentityTestKeys.SigningKeyPath,
     };
 
     /// <summary>
@@ -42,6 +52,16 @@ public static class LocalHostSettings
         ["Logging:LogLevel:Default"] = "Warning",
         ["Logging:Console:LogToStandardErrorThreshold"] = "Trace",
     };
+
+    private static Dictionary<string, string?> With(this Dictionary<string, string?> settings, Dictionary<string, string?> more)
+    {
+        foreach (var (key, value) in more)
+        {
+            settings[key] = value;
+        }
+
+        return settings;
+    }
 
     /// <summary>The same settings as environment variables (<c>RapidStart__Storage__TableName</c>), for a host run as a process.</summary>
     public static Dictionary<string, string> AsEnvironment(IReadOnlyDictionary<string, string?> settings) =>

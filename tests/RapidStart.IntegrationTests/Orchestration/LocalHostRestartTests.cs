@@ -51,7 +51,6 @@ public sealed class LocalHostRestartTests(ITestOutputHelper output)
             ["RapidStart:Storage:TableName"] = "restart" + unique,
             ["RapidStart:Storage:VoiceTableName"] = "restartvoice" + unique,
             ["RapidStart:Email:PickupDirectory"] = mailDirectory,
-            ["RapidStart:Auth:DevelopmentIssuerEnabled"] = "true",
             ["RapidStart:Lifecycle:TrialPeriod"] = TrialPeriod.ToString(),
             ["RapidStart:Lifecycle:RetentionPeriod"] = "01:00:00",
             ["Logging:LogLevel:Default"] = "Warning",
