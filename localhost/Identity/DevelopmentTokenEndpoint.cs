@@ -30,7 +30,13 @@ public static class DevelopmentTokenEndpoint
                 var body = await HttpApi.ReadJsonAsync<DevTokenRequest>(context.Request);
                 var errors = new ValidationErrors();
                 var subject = errors.Email("sub", body.Sub, required: true);
-                var roles = (body.Roles ?? []).Select(r => r?.Trim().ToLowerInvariant()).ToArray();
+                // Scripts write the roles in any case ("partner"); the app roles are "Partner" and "Support".
+                var roles = (body.Roles ?? []).Select(r => r?.Trim().ToLowerInvariant() switch
+                {
+                    "partner" => Caller.PartnerRole,
+                    "support" => Caller.SupportRole,
+                    var other => other,
+                }).ToArray();
                 if (roles.Any(r => r is not (Caller.PartnerRole or Caller.SupportRole)))
                 {
                     errors.Add("roles", "Roles are 'partner' and 'support' (none for a customer user).");
