@@ -11,9 +11,10 @@ public sealed class BrowserCollection : ICollectionFixture<BrowserFixture>
 }
 
 /// <summary>
-/// The local host plus a headless Chromium driven by Playwright. The browser is Debian's
-/// (<c>apt-get install -y chromium</c>): Playwright never downloads one here. Without it every browser
-/// test fails with <see cref="MissingMessage"/>; none passes silently.
+/// The local host (with its local identity provider) plus a headless Chromium driven by Playwright. The
+/// browser is Debian's (<c>apt-get install -y chromium</c>): Playwright never downloads one here. Without
+/// it every browser test fails with <see cref="MissingMessage"/>; none passes silently. Chromium trusts
+/// exactly the provider's certificate of this test run (<see cref="LocalIdentityTestKeys.SpkiHash"/>).
 /// </summary>
 public sealed class BrowserFixture : IAsyncLifetime
 {
@@ -23,6 +24,8 @@ public sealed class BrowserFixture : IAsyncLifetime
     [
         "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
         "--disable-component-update", "--disable-sync",
+        // The local identity provider's HTTPS certificate, and no other, is trusted: pinned by its key's hash.
+        "--ignore-certificate-errors-spki-list=" + LocalIdentityTestKeys.SpkiHash,
     ];
 
     private IPlaywright? _playwright;
@@ -66,8 +69,11 @@ public sealed class BrowserFixture : IAsyncLifetime
         await Host.DisposeAsync();
     }
 
-    /// <summary>A fresh browser context (own cookies and storage) with one page that records dialogs and console errors.</summary>
-    public async Task<BrowserSession> OpenAsync()
+    /// <summary>
+    /// A fresh browser context (own cookies and storage) with one page that records dialogs and console
+    /// errors; <paramref name="locale"/> is its language (Accept-Language) and <paramref name="timeZone"/> its clock's zone.
+    /// </summary>
+    public async Task<BrowserSession> OpenAsync(string locale = "en-US", string timeZone = "UTC")
     {
         if (_browser is null)
         {
@@ -77,8 +83,8 @@ public sealed class BrowserFixture : IAsyncLifetime
         var context = await _browser!.NewContextAsync(new BrowserNewContextOptions
         {
             ViewportSize = new ViewportSize { Width = 1280, Height = 900 },
-            Locale = "en-US",
-            TimezoneId = "UTC",
+            Locale = locale,
+            TimezoneId = timeZone,
         });
         context.SetDefaultTimeout(15_000);
         var page = await context.NewPageAsync();
