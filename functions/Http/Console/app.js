@@ -347,8 +347,8 @@
       const pending = page.items.filter((s) => s.status === 'InvitationSent').length;
       const ending = page.items.filter((s) => s.trialEndsAt && !['Inactive', 'Purged'].includes(s.status) && daysUntil(s.trialEndsAt) <= 14).length;
       $('services-summary').replaceChildren(
-        el('span', pending === 1 ? '1 pending invitation' : `${pending} pending invitations`, { class: 'badge badge-pending' }),
-        el('span', ending === 1 ? '1 trial ends within 14 days' : `${ending} trials end within 14 days`, { class: 'badge badge-trial-soon' }));
+        el('span', pending === 1 ? '1 pending invitation' : `${pending} pending invitations`, { class: pending ? 'badge badge-pending' : 'badge' }),
+        el('span', ending === 1 ? '1 trial ends within 14 days' : `${ending} trials end within 14 days`, { class: ending ? 'badge badge-trial-soon' : 'badge' }));
       $('services-summary').hidden = page.items.length === 0;
       $('services-empty').hidden = page.items.length > 0;
       state.nextServices = page.continuationToken || null;
