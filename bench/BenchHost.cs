@@ -60,7 +60,7 @@ public sealed class BenchHost : IAsyncDisposable
             LocalHostSettings.WarningsToStandardError(),
             healthTimeout: TimeSpan.FromSeconds(120)).WaitAsync(cancellationToken);
         var startUpTime = clock.Elapsed;
-        var token = await DevTokens.IssueAsync(host.Http, "bench-agent@p-bench.example", ["partner"], PartnerId);
+        var token = await DevTokens.PartnerTokenAsync(host.Http, PartnerId, "bench-agent@p-bench.example");
         var handler = new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(10), MaxConnectionsPerServer = 256 };
         var partner = DevTokens.Client(host.BaseUrl, token, handler, TimeSpan.FromSeconds(60));
         return new BenchHost(storage, host, handler, partner, startUpTime);

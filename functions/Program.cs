@@ -6,6 +6,7 @@ using RapidStart.Functions.Composition;
 
 var builder = FunctionsApplication.CreateBuilder(args);
 builder.ConfigureFunctionsWebApplication();
+builder.UseProblemsForUnexpectedErrors();
 builder.Services.AddRapidStart(builder.Configuration);
 builder.Services.AddOpenTelemetry().UseFunctionsWorkerDefaults();
 builder.Build().Run();

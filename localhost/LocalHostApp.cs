@@ -57,6 +57,7 @@ public static class LocalHostApp
         }
 
         var app = builder.Build();
+        app.UseProblemsForUnexpectedErrors();
         app.UseRouting();
         app.UseLocalIdentity();
         app.MapDurableSidecar(options);

@@ -1,10 +1,14 @@
+using System.Diagnostics;
 using Microsoft.AspNetCore.Http;
 using RapidStart.Domain.Problems;
 
 namespace RapidStart.Functions.Http;
 
-/// <summary>RFC 9457 problem details, the body of every error this API returns.</summary>
-public sealed record ProblemBody(string Type, string Title, int Status, string Detail, IReadOnlyDictionary<string, string[]>? Errors = null, string? Instance = null);
+/// <summary>
+/// RFC 9457 problem details, the body of every error this API returns. <c>traceId</c> is the W3C trace
+/// of the request, so a problem reported by a client leads to its logs and spans.
+/// </summary>
+public sealed record ProblemBody(string Type, string Title, int Status, string Detail, IReadOnlyDictionary<string, string[]>? Errors = null, string? Instance = null, string? TraceId = null);
 
 public static class Problems
 {
@@ -40,7 +44,15 @@ public static class Problems
     }
 
     public static ApiResult Create(int status, string title, string detail, HttpRequest request, IReadOnlyDictionary<string, string[]>? errors = null) =>
-        new(status, new ProblemBody(TypeFor(status), title, status, detail, errors, request.Path.Value), ContentType);
+        new(status, new ProblemBody(TypeFor(status), title, status, detail, errors, request.Path.Value, TraceIdOf(request.HttpContext)), ContentType);
+
+    /// <summary>A bug, not a refusal: nothing of the exception is told, only the trace that leads to it.</summary>
+    public static ApiResult Unexpected(HttpRequest request) =>
+        Create(StatusCodes.Status500InternalServerError, "Internal server error.", $"The request failed on the server's side. Nothing was told here of why; quote the trace ID {TraceIdOf(request.HttpContext)} to support.", request);
+
+    /// <summary>The W3C trace ID of the current request (its activity), or ASP.NET Core's request ID without one.</summary>
+    public static string TraceIdOf(HttpContext context) =>
+        Activity.Current is { } activity ? activity.TraceId.ToHexString() : context.TraceIdentifier;
 
     public static ApiResult Unauthenticated(HttpRequest request)
     {

@@ -65,7 +65,9 @@ public sealed partial class BearerTokenValidator
         }
 
         cancellationToken.ThrowIfCancellationRequested();
-        var result = await _handler.ValidateTokenAsync(token, _parameters);
+        // A copy per token: after a signature failure the handler sets RefreshBeforeValidation and
+        // ValidateWithLKG on the parameters it was given, which would then hold for every later token.
+        var result = await _handler.ValidateTokenAsync(token, _parameters.Clone());
         if (!result.IsValid || result.SecurityToken is not JsonWebToken valid)
         {
             LogRefused(result.Exception?.GetType().Name ?? "no token");

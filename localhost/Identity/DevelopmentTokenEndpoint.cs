@@ -30,27 +30,24 @@ public static class DevelopmentTokenEndpoint
                 var body = await HttpApi.ReadJsonAsync<DevTokenRequest>(context.Request);
                 var errors = new ValidationErrors();
                 var subject = errors.Email("sub", body.Sub, required: true);
-                // Scripts write the roles in any case ("partner"); the app roles are "Partner" and "Support".
-                var roles = (body.Roles ?? []).Select(r => r?.Trim().ToLowerInvariant() switch
-                {
-                    "partner" => Caller.PartnerRole,
-                    "support" => Caller.SupportRole,
-                    var other => other,
-                }).ToArray();
-                if (roles.Any(r => r is not (Caller.PartnerRole or Caller.SupportRole)))
+                // App role names are compared as Entra's are here: 'partner' and 'Partner' are one role.
+                var roles = new HashSet<string?>((body.Roles ?? []).Select(r => r?.Trim()), StringComparer.OrdinalIgnoreCase);
+                var partner = roles.Contains(Caller.PartnerRole);
+                var support = roles.Contains(Caller.SupportRole);
+                if (roles.Any(r => !string.Equals(r, Caller.PartnerRole, StringComparison.OrdinalIgnoreCase) && !string.Equals(r, Caller.SupportRole, StringComparison.OrdinalIgnoreCase)))
                 {
                     errors.Add("roles", "Roles are 'partner' and 'support' (none for a customer user).");
                 }
-                else if (roles.Contains(Caller.PartnerRole) && roles.Contains(Caller.SupportRole))
+                else if (partner && support)
                 {
                     errors.Add("roles", "A token is a partner's or Support's, not both: they come from different tenants.");
                 }
 
-                var partnerId = errors.Text("partnerId", body.PartnerId, 64, required: roles.Contains(Caller.PartnerRole));
+                var partnerId = errors.Text("partnerId", body.PartnerId, 64, required: partner);
                 errors.ThrowIfAny();
 
-                var account = roles.Contains(Caller.PartnerRole) ? LocalDirectory.InTenant(LocalDirectory.PartnerTenant(partnerId!), subject!)
-                    : roles.Contains(Caller.SupportRole) ? LocalDirectory.InTenant(directory.Operator, subject!)
+                var account = partner ? LocalDirectory.InTenant(LocalDirectory.PartnerTenant(partnerId!), subject!)
+                    : support ? LocalDirectory.InTenant(directory.Operator, subject!)
                     : directory.SignIn(subject!);
                 return ApiResult.Ok(new DevTokenResponse(issuer.AccessToken(account), account.Tenant.Id.ToString("D"), account.ObjectId.ToString("D")));
             });

@@ -1,3 +1,4 @@
+using RapidStart.Domain.Callers;
 using RapidStart.Domain.Validation;
 
 namespace RapidStart.LocalHost.Identity;
@@ -26,8 +27,8 @@ public sealed class LocalDirectory
     public static readonly Guid PersonalAccountsTenantId = Guid.Parse("9188040d-6c67-4c5b-b112-36a304b66dad");
 
     public const string OperatorDomain = "rapidstart.example";
-    public const string PartnerRole = "Partner";
-    public const string SupportRole = "Support";
+    public const string PartnerRole = Caller.PartnerRole;
+    public const string SupportRole = Caller.SupportRole;
 
     private const string TenantSpace = "rapidstart-local-tenant";
     private const string UserSpace = "rapidstart-local-user";

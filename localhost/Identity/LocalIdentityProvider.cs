@@ -22,8 +22,6 @@ namespace RapidStart.LocalHost.Identity;
 /// </summary>
 public static class LocalIdentityProvider
 {
-    /// <summary>The named HttpClient the API's token validation fetches the authority's metadata with.</summary>
-    public const string MetadataHttpClient = "RapidStart.Auth.Metadata";
 
     public const string AuthorizePath = "/common/oauth2/v2.0/authorize";
     public const string TokenPath = "/common/oauth2/v2.0/token";
@@ -97,7 +95,7 @@ public static class LocalIdentityProvider
             .WithMethods(HttpMethods.Get, HttpMethods.Post)
             .AllowAnyHeader()));
 
-        builder.Services.AddHttpClient(MetadataHttpClient).ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler
+        builder.Services.AddHttpClient(RapidStart.Infrastructure.Auth.AuthOptions.MetadataHttpClientName).ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler
         {
             SslOptions = { RemoteCertificateValidationCallback = LocalIdentityKeys.TrustingAlso(settings.Certificate) },
         });

@@ -43,6 +43,49 @@ public sealed class OpenApiTests(LocalHostFixture host) : IClassFixture<LocalHos
     }
 
     [Fact]
+    public async Task Generated_clients_get_a_typed_field_for_every_property_and_one_server()
+    {
+        var document = await FetchAsync();
+        Assert.Equal(1, document.GetProperty("servers").GetArrayLength());
+
+        // A property typed only "null", or with no type at all, becomes an untyped node in a generated client.
+        var untyped = new List<string>();
+        foreach (var schema in document.GetProperty("components").GetProperty("schemas").EnumerateObject())
+        {
+            if (!schema.Value.TryGetProperty("properties", out var properties))
+            {
+                continue;
+            }
+
+            foreach (var property in properties.EnumerateObject())
+            {
+                var value = property.Value;
+                var typed = value.TryGetProperty("$ref", out _) || value.TryGetProperty("oneOf", out _) || value.TryGetProperty("anyOf", out _)
+                    || (value.TryGetProperty("type", out var type) && (type.ValueKind == JsonValueKind.Array
+                        ? type.EnumerateArray().Any(t => t.GetString() != "null")
+                        : type.GetString() != "null"));
+                if (!typed)
+                {
+                    untyped.Add($"{schema.Name}.{property.Name}");
+                }
+            }
+        }
+
+        Assert.True(untyped.Count == 0, $"Properties without a type a client generator can use: {string.Join(", ", untyped)}");
+    }
+
+    [Fact]
+    public async Task Every_operation_documents_the_500_problem_of_an_unexpected_failure()
+    {
+        var document = await FetchAsync();
+        var missing = OpenApi.Operations(document)
+            .Where(o => !o.Operation.GetProperty("responses").TryGetProperty("500", out _))
+            .Select(o => $"{o.Method} {o.Path}")
+            .ToArray();
+        Assert.True(missing.Length == 0, $"Operations without a 500 answer: {string.Join("; ", missing)}");
+    }
+
+    [Fact]
     public async Task Every_route_in_the_code_is_documented_and_every_documented_route_exists()
     {
         var document = await FetchAsync();
@@ -188,27 +231,12 @@ public sealed class OpenApiTests(LocalHostFixture host) : IClassFixture<LocalHos
     }
 }
 
-/// <summary>Finds and reads /work/shared/api.md (the folder <c>shared</c> beside the repository).</summary>
+/// <summary>Reads the contract page, <c>docs/api.md</c> of this repository.</summary>
 public static class ApiMd
 {
     public sealed record Field(string Name, IReadOnlyList<Field> Children);
 
-    public static string Path { get; } = Find();
-
-    private static string Find()
-    {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            var candidate = System.IO.Path.Combine(directory.FullName, "shared", "api.md");
-            if (File.Exists(candidate))
-            {
-                return candidate;
-            }
-        }
-
-        Assert.Fail($"Could not find shared/api.md in any folder above {AppContext.BaseDirectory}: the contract lives in ../shared/api.md relative to the repository.");
-        return "";
-    }
+    public static string Path { get; } = RepositoryFiles.PathOf("docs", "api.md");
 
     /// <summary>The field tree of a <c>{a, b (comment), c: {d, e}, f: [{g}]}</c> shape that starts right after <paramref name="marker"/>.</summary>
     public static IReadOnlyList<Field> FieldsAfter(string text, string marker)

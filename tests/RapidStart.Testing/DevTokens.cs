@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
@@ -22,6 +23,53 @@ public static class DevTokens
         var response = await http.PostAsJsonAsync("/api/dev/token", new { sub = subject, roles = roles ?? [], partnerId });
         response.EnsureSuccessStatusCode();
         return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("token").GetString()!;
+    }
+
+    private static readonly ConcurrentDictionary<string, Task> RegisteredPartners = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// The token of partner <paramref name="partnerId"/>'s agent (<see cref="PartnerSubject"/> unless
+    /// <paramref name="subject"/> is given). The partner's development tenant is registered in the
+    /// host's partner registry first, as Support registers a real partner's tenant, once per host;
+    /// the sample partners of the VOICE seed file are registered already.
+    /// </summary>
+    public static async Task<string> PartnerTokenAsync(HttpClient http, string partnerId, string? subject = null)
+    {
+        var key = $"{http.BaseAddress}|{partnerId}";
+        var registration = RegisteredPartners.GetOrAdd(key, _ => RegisterPartnerAsync(http, partnerId));
+        try
+        {
+            await registration;
+        }
+        catch
+        {
+            RegisteredPartners.TryRemove(key, out _);
+            throw;
+        }
+
+        return await IssueAsync(http, subject ?? PartnerSubject(partnerId), ["partner"], partnerId);
+    }
+
+    private static async Task RegisterPartnerAsync(HttpClient http, string partnerId)
+    {
+        var response = await http.PostAsJsonAsync("/api/dev/token", new { sub = PartnerSubject(partnerId), roles = new[] { "partner" }, partnerId });
+        response.EnsureSuccessStatusCode();
+        var tenantId = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("tenantId").GetString()!;
+        using var support = new HttpRequestMessage(HttpMethod.Get, "/api/support/partners");
+        var supportToken = await IssueAsync(http, "registry@rapidstart.example", ["support"]);
+        support.Headers.Authorization = new AuthenticationHeaderValue("Bearer", supportToken);
+        var registry = await (await http.SendAsync(support)).EnsureSuccessStatusCode().Content.ReadFromJsonAsync<JsonElement>();
+        if (registry.GetProperty("items").EnumerateArray().Any(p => p.GetProperty("tenantIds").EnumerateArray().Any(t => t.GetString() == tenantId)))
+        {
+            return;
+        }
+
+        using var put = new HttpRequestMessage(HttpMethod.Put, $"/api/support/partners/{Uri.EscapeDataString(partnerId)}")
+        {
+            Content = JsonContent.Create(new { name = $"Test partner {partnerId}", tenantIds = new[] { tenantId } }),
+        };
+        put.Headers.Authorization = new AuthenticationHeaderValue("Bearer", supportToken);
+        (await http.SendAsync(put)).EnsureSuccessStatusCode();
     }
 
     /// <summary>A client of <paramref name="baseUrl"/> that sends <paramref name="token"/> as its bearer token.</summary>

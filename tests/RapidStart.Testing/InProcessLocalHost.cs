@@ -124,8 +124,9 @@ public sealed class InProcessLocalHost : IAsyncDisposable
     public async Task<HttpClient> ClientAsAsync(string subject, string[]? roles = null, string? partnerId = null) =>
         DevTokens.Client(BaseUrl, await TokenAsync(subject, roles, partnerId));
 
-    public Task<HttpClient> PartnerAsync(string partnerId = "P-1001") =>
-        ClientAsAsync(DevTokens.PartnerSubject(partnerId), ["partner"], partnerId);
+    /// <summary>A client signed in as partner <paramref name="partnerId"/>'s agent, its tenant registered (<see cref="DevTokens.PartnerTokenAsync"/>).</summary>
+    public async Task<HttpClient> PartnerAsync(string partnerId = "P-1001") =>
+        DevTokens.Client(BaseUrl, await DevTokens.PartnerTokenAsync(Http, partnerId));
 
     /// <summary>
     /// Stops the host, waiting at most <see cref="StopTimeout"/> for a graceful stop (the Durable

@@ -103,7 +103,9 @@
   }
 
   $('signIn').addEventListener('click', () => signIn());
-  $('anotherAccount').addEventListener('click', () => signIn({ prompt: 'select_account' }));
+  // prompt=login, not select_account: MSAL drops the login hint with select_account (Entra refuses the
+  // pair), and the point here is to offer the invited account again, asking for its credentials afresh.
+  $('anotherAccount').addEventListener('click', () => signIn({ prompt: 'login' }));
   $('acceptAgreement').addEventListener('change', () => showSteps(false));
   $('acceptPrivacyStatement').addEventListener('change', () => showSteps(false));
 

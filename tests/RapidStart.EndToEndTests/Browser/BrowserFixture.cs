@@ -124,13 +124,7 @@ public sealed class BrowserFixture : IAsyncLifetime
 
     private static string FindScreenshotDirectory()
     {
-        var directory = new DirectoryInfo(AppContext.BaseDirectory);
-        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "RapidStart.sln")))
-        {
-            directory = directory.Parent;
-        }
-
-        var path = Path.Combine(directory?.FullName ?? Path.GetTempPath(), "docs", "screenshots");
+        var path = Path.Combine(RepositoryFiles.Root, "docs", "screenshots");
         Directory.CreateDirectory(path);
         return path;
     }

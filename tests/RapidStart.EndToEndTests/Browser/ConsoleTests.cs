@@ -20,15 +20,19 @@ public sealed partial class ConsoleTests(BrowserFixture browser)
         var step = 0;
         Task Shot(string name) => BrowserFixture.ScreenshotAsync(page, $"console-{++step:00}-{name}");
 
-        // Sign in with the development token form.
+        // Sign in with Microsoft (the local identity provider) as partner P-1001's agent.
+        const string agent = "agent@p-1001.example";
         await page.GotoAsync(Host.BaseUrl + "/api/console");
         await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "RapidStart partner console" })).ToBeVisibleAsync();
-        await page.GetByLabel("Your Microsoft account (sub)").FillAsync("pat@partner.example");
-        await page.GetByLabel("Partner ID").FillAsync("P-1001");
+        await Expect(page.Locator("#whoami")).ToHaveTextAsync("Not signed in.");
         await Shot("sign-in");
-        await page.ClickAsync("#dev-signin");
-        await Expect(page.Locator("#whoami")).ToHaveTextAsync("Signed in as pat@partner.example (partner P-1001).");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in with Microsoft" }).ClickAsync();
+        await ProviderSignIn.SignInAsync(page, Host, offered: null, account: agent, shot: Shot);
+        Assert.Equal(Host.BaseUrl + "/api/console", page.Url);
+        await Expect(page.Locator("#whoami")).ToContainTextAsync(agent);
+        await Expect(page.Locator("#signout")).ToBeVisibleAsync();
         await Expect(page.Locator("#customers")).ToBeVisibleAsync();
+        await Expect(page.Locator("#signin")).ToBeHiddenAsync();
         await Shot("signed-in");
 
         // Search VOICE and pick Northwind.
@@ -99,16 +103,24 @@ public sealed partial class ConsoleTests(BrowserFixture browser)
     }
 
     [Fact]
-    public async Task A_token_without_the_partner_role_is_refused_at_sign_in()
+    public async Task An_account_without_the_partner_role_is_refused_at_sign_in_and_can_sign_out()
     {
+        const string customer = "someone@customer.example";
         await using var session = await browser.OpenAsync();
         var page = session.Page;
         await page.GotoAsync(Host.BaseUrl + "/api/console");
-        await page.FillAsync("#token-paste", await Host.TokenAsync("someone@customer.example"));
-        await page.ClickAsync("#token-use");
-        await Expect(page.Locator("#signin-errors")).ToContainTextAsync("This route is for the partner role.");
+        await page.ClickAsync("#signin-button");
+        await ProviderSignIn.SignInAsync(page, Host, offered: null, account: customer);
+
+        await Expect(page.Locator("#signin-errors")).ToContainTextAsync("partner");
         await Expect(page.Locator("#customers")).ToBeHiddenAsync();
+        await Expect(page.Locator("#whoami")).ToContainTextAsync(customer);
+
+        await page.ClickAsync("#signout");
+        await page.WaitForURLAsync(url => url == Host.BaseUrl + "/api/console");
         await Expect(page.Locator("#whoami")).ToHaveTextAsync("Not signed in.");
+        await Expect(page.Locator("#signin-button")).ToBeVisibleAsync();
+        Assert.Empty(session.CspViolations());
     }
 
     [Fact]
@@ -126,7 +138,11 @@ public sealed partial class ConsoleTests(BrowserFixture browser)
         Assert.DoesNotContain("http://", html.Replace("http://www.w3.org", ""));
         Assert.DoesNotContain("https://", html);
 
-        foreach (var (asset, type) in new[] { ("app.js", "text/javascript"), ("app.css", "text/css") })
+        foreach (var (asset, type) in new[]
+        {
+            ("app.js", "text/javascript"), ("app.css", "text/css"), ("auth.js", "text/javascript"), ("portal.js", "text/javascript"),
+            ("redirect.js", "text/javascript"), ("activation.js", "text/javascript"), ("msal-browser.min.js", "text/javascript"),
+        })
         {
             var response = await Host.Http.GetAsync("/api/console/" + asset);
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
@@ -135,10 +151,40 @@ public sealed partial class ConsoleTests(BrowserFixture browser)
             Assert.DoesNotContain("innerHTML", await response.Content.ReadAsStringAsync());
         }
 
+        // MSAL.js is the pinned package's own bundle, served by the app (no CDN anywhere).
+        var msal = await Host.Http.GetStringAsync("/api/console/msal-browser.min.js");
+        Assert.StartsWith("/*! @azure/msal-browser v5.29.0 ", msal);
+
         foreach (var unknown in new[] { "index.html", "app.JS", "app.js.map", "..%2Fopenapi.json", "RapidStart.Functions.dll" })
         {
             var problem = await HttpAssert.ProblemAsync(await Host.Http.GetAsync("/api/console/" + unknown), HttpStatusCode.NotFound);
             Assert.Equal(JsonValueKind.String, problem.GetProperty("detail").ValueKind);
+        }
+    }
+
+    [Fact]
+    public async Task The_pages_sign_in_at_the_local_provider_as_the_api_configures_and_may_connect_only_to_it()
+    {
+        var config = await HttpAssert.JsonAsync(await Host.Http.GetAsync("/api/auth/config"), HttpStatusCode.OK);
+        var authority = new Uri(config.GetProperty("authority").GetString()!);
+        Assert.Equal(Uri.UriSchemeHttps, authority.Scheme);
+        Assert.Equal("/common/v2.0", authority.AbsolutePath.TrimEnd('/'));
+        Assert.Equal("OIDC", config.GetProperty("protocolMode").GetString());
+        Assert.Equal([authority.Authority], config.GetProperty("knownAuthorities").EnumerateArray().Select(e => e.GetString()!));
+        Assert.Equal(Host.BaseUrl + "/api/auth/redirect", config.GetProperty("redirectUri").GetString());
+        var clientId = config.GetProperty("clientId").GetString();
+        Assert.False(string.IsNullOrEmpty(clientId));
+        Assert.Equal([$"api://{clientId}/access_as_user"], config.GetProperty("scopes").EnumerateArray().Select(e => e.GetString()!));
+
+        foreach (var path in new[] { "/api/console", "/api/portal", "/api/auth/redirect" })
+        {
+            var page = await Host.Http.GetAsync(path);
+            Assert.Equal(HttpStatusCode.OK, page.StatusCode);
+            Assert.Equal("text/html", page.Content.Headers.ContentType?.MediaType);
+            var policy = string.Join(" ", page.Headers.GetValues("Content-Security-Policy"));
+            Assert.Contains($"connect-src 'self' {authority.GetLeftPart(UriPartial.Authority)};", policy);
+            Assert.Contains("frame-ancestors 'none'", policy);
+            Assert.DoesNotContain("unsafe-inline", policy);
         }
     }
 

@@ -33,16 +33,8 @@ public sealed class HostProcess : IAsyncDisposable
     {
         var testOutput = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
         var configuration = testOutput.Parent!.Name; // .../bin/{Configuration}/net10.0
-        for (var directory = testOutput; directory is not null; directory = directory.Parent)
-        {
-            if (File.Exists(Path.Combine(directory.FullName, "RapidStart.sln")))
-            {
-                var dll = Path.Combine(directory.FullName, "localhost", "bin", configuration, "net10.0", "RapidStart.LocalHost.dll");
-                return File.Exists(dll) ? dll : throw new FileNotFoundException($"Build the local host first ({configuration}).", dll);
-            }
-        }
-
-        throw new InvalidOperationException("Could not find the repository root (RapidStart.sln) above " + AppContext.BaseDirectory);
+        var dll = Path.Combine(RepositoryFiles.Root, "localhost", "bin", configuration, "net10.0", "RapidStart.LocalHost.dll");
+        return File.Exists(dll) ? dll : throw new FileNotFoundException($"Build the local host first ({configuration}).", dll);
     }
 
     public static HostProcess Start(IReadOnlyDictionary<string, string> environment, string logPath)
@@ -92,8 +84,8 @@ public sealed class HostProcess : IAsyncDisposable
     public async Task<HttpClient> ClientAsAsync(string subject, string[]? roles = null, string? partnerId = null) =>
         DevTokens.Client(BaseUrl, await DevTokens.IssueAsync(Http, subject, roles, partnerId), timeout: TimeSpan.FromSeconds(30));
 
-    public Task<HttpClient> PartnerAsync(string partnerId = "P-1001") =>
-        ClientAsAsync(DevTokens.PartnerSubject(partnerId), ["partner"], partnerId);
+    public async Task<HttpClient> PartnerAsync(string partnerId = "P-1001") =>
+        DevTokens.Client(BaseUrl, await DevTokens.PartnerTokenAsync(Http, partnerId), timeout: TimeSpan.FromSeconds(30));
 
     public async ValueTask DisposeAsync()
     {

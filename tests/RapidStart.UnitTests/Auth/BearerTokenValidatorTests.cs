@@ -82,6 +82,23 @@ public class BearerTokenValidatorTests
     }
 
     [Fact]
+    public async Task ValidateAsync_ValidTokenAfterAForgedOne_IsStillAccepted()
+    {
+        // Arrange: a signature failure makes the handler switch the parameters it was given to
+        // "refresh first, then last known good"; that must not stick for the next caller
+        var published = _entra.Issue(EntraTokens.WorkAccount());
+        var kid = new Microsoft.IdentityModel.JsonWebTokens.JsonWebToken(published).Kid;
+        Assert.Null(await ValidateAsync(_entra.Issue(EntraTokens.WorkAccount(), key: new RsaSecurityKey(RSA.Create(2048)) { KeyId = kid })));
+        Assert.Null(await ValidateAsync(_entra.Issue(EntraTokens.WorkAccount(), key: new RsaSecurityKey(RSA.Create(2048)) { KeyId = "unknown" })));
+
+        // Act
+        var account = await ValidateAsync(published);
+
+        // Assert
+        Assert.NotNull(account);
+    }
+
+    [Fact]
     public async Task ValidateAsync_AlgNone_IsRefused()
     {
         // Arrange: the same claims with no signature
