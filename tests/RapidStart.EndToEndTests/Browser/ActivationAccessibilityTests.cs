@@ -1,6 +1,4 @@
 using System.Net;
-using System.Net.Http.Json;
-using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
 using RapidStart.Domain.Activation;
@@ -30,7 +28,7 @@ public sealed class ActivationAccessibilityTests(BrowserFixture browser)
     public async Task Every_state_of_the_activation_journey_has_no_WCAG_violations(string language, string size)
     {
         var administrator = $"a11y-{language}-{size}@journey.example";
-        var (partner, customerId, link) = await InviteAsync($"Barrierefrei {language}-{size} GmbH", administrator);
+        var (partner, customerId, link) = await Invitations.SendAsync(Host, $"Barrierefrei {language}-{size} GmbH", administrator);
         await using var session = await OpenAsync(language, size);
         var page = session.Page;
         var step = 0;
@@ -79,7 +77,7 @@ public sealed class ActivationAccessibilityTests(BrowserFixture browser)
         await Expect(page.Locator("#accepted")).ToBeVisibleAsync();
         await Expect(page.Locator("#accepted-heading")).ToBeFocusedAsync();
         await Check("accepted");
-        Assert.Equal("Active", await StatusAsync(partner, customerId));
+        Assert.Equal("Active", await Invitations.StatusAsync(partner, customerId));
 
         // The same link again: already used.
         var used = await page.GotoAsync(link);
@@ -107,12 +105,12 @@ public sealed class ActivationAccessibilityTests(BrowserFixture browser)
         }
 
         // Expired: the link's expiry moved into the past in storage, as time would.
-        var (_, expiredCustomer, expiredLink) = await InviteAsync($"Abgelaufen {language}-{size} GmbH", $"expired-{language}-{size}@refusal.example");
+        var (_, expiredCustomer, expiredLink) = await Invitations.SendAsync(Host, $"Abgelaufen {language}-{size} GmbH", $"expired-{language}-{size}@refusal.example");
         await ExpireAsync(expiredCustomer, expiredLink);
         await Check("expired", expiredLink, 410);
 
         // Superseded by a resend, then withdrawn.
-        var (partner, customerId, first) = await InviteAsync($"Ersetzt {language}-{size} GmbH", $"superseded-{language}-{size}@refusal.example");
+        var (partner, customerId, first) = await Invitations.SendAsync(Host, $"Ersetzt {language}-{size} GmbH", $"superseded-{language}-{size}@refusal.example");
         await HttpAssert.JsonAsync(await partner.PostAsync($"/api/customers/{customerId}/services/rapidstart/activation", null), HttpStatusCode.Accepted);
         await Mailbox.ActivationTokensAsync(Host.MailDirectory, customerId, count: 2);
         await Check("superseded", first, 410);
@@ -128,7 +126,7 @@ public sealed class ActivationAccessibilityTests(BrowserFixture browser)
     public async Task A_German_administrator_accepts_on_a_phone_with_the_keyboard_alone()
     {
         const string administrator = "tastatur@keyboard.example";
-        var (partner, customerId, link) = await InviteAsync("Tastatur GmbH", administrator);
+        var (partner, customerId, link) = await Invitations.SendAsync(Host, "Tastatur GmbH", administrator);
         await using var session = await OpenAsync("de", "phone");
         var page = session.Page;
 
@@ -165,7 +163,7 @@ public sealed class ActivationAccessibilityTests(BrowserFixture browser)
         await Expect(page.Locator("#accepted-heading")).ToHaveTextAsync("RapidStart Services ist aktiv");
         await Axe.AssertNoViolationsAsync(page, "keyboard: accepted");
         await page.WaitForURLAsync(url => url.Contains("/api/portal?customerId=", StringComparison.Ordinal));
-        Assert.Equal("Active", await StatusAsync(partner, customerId));
+        Assert.Equal("Active", await Invitations.StatusAsync(partner, customerId));
         Assert.Empty(session.CspViolations());
     }
 
@@ -173,7 +171,7 @@ public sealed class ActivationAccessibilityTests(BrowserFixture browser)
     public async Task The_German_invitation_mail_leads_to_the_German_page()
     {
         const string administrator = "post@mail-de.example";
-        var (_, customerId, link) = await InviteAsync("Post GmbH", administrator);
+        var (_, customerId, link) = await Invitations.SendAsync(Host, "Post GmbH", administrator);
         var mail = Directory.GetFiles(Host.MailDirectory, "*.eml").Select(f => MimeKit.MimeMessage.Load(f))
             .Single(m => m.To.Mailboxes.Single().Address == administrator);
 
@@ -202,26 +200,6 @@ public sealed class ActivationAccessibilityTests(BrowserFixture browser)
         return session;
     }
 
-    /// <summary>A German prospect (address DE) with RapidStart in DE and activation sent: the partner, the customer, the mailed link.</summary>
-    private async Task<(HttpClient Partner, string CustomerId, string Link)> InviteAsync(string organization, string administrator)
-    {
-        var partner = await Host.PartnerAsync();
-        var created = await HttpAssert.JsonAsync(await partner.PostAsJsonAsync("/api/customers", new
-        {
-            kind = "prospect",
-            organization = new { name = organization, address = new { city = "München", countryRegion = "DE" } },
-            administrator = new { name = "Dana Admin", microsoftAccountId = administrator, contactEmail = administrator },
-        }), HttpStatusCode.Created);
-        var customerId = created.GetProperty("customerId").GetString()!;
-        await HttpAssert.JsonAsync(await partner.PostAsJsonAsync($"/api/customers/{customerId}/services", new { serviceId = "rapidstart", countryRegion = "DE" }), HttpStatusCode.Created);
-        await HttpAssert.JsonAsync(await partner.PostAsync($"/api/customers/{customerId}/services/rapidstart/activation", null), HttpStatusCode.Accepted);
-        return (partner, customerId, await ActivationLinks.ForAsync(Host.MailDirectory, customerId));
-    }
-
-    private static async Task<string?> StatusAsync(HttpClient partner, string customerId) =>
-        (await HttpAssert.JsonAsync(await partner.GetAsync($"/api/customers/{customerId}/services/rapidstart"), HttpStatusCode.OK))
-            .GetProperty("status").GetString();
-
     /// <summary>Moves the link's expiry into the past, in the subscription's own partition, as 30 days would.</summary>
     private async Task ExpireAsync(string customerId, string link)
     {
@@ -237,15 +215,9 @@ public sealed class ActivationAccessibilityTests(BrowserFixture browser)
 
     private static string CustomerIdRegion(string customerId) => RapidStart.Domain.Customers.CustomerId.RegionOf(customerId)!;
 
-    private async Task<string> ProviderOriginAsync()
-    {
-        var config = await Host.Http.GetFromJsonAsync<JsonElement>("/api/auth/config");
-        return new Uri(config.GetProperty("authority").GetString()!).GetLeftPart(UriPartial.Authority);
-    }
-
     private async Task AtProviderAsync(IPage page)
     {
-        var provider = await ProviderOriginAsync();
+        var provider = await ProviderSignIn.OriginAsync(Host);
         await page.WaitForURLAsync(url => url.StartsWith(provider + "/", StringComparison.Ordinal), new() { Timeout = 30_000 });
         await Expect(page.Locator("#account")).ToBeVisibleAsync();
     }

@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Http.Json;
-using System.Text.Json;
 using Microsoft.Playwright;
 using static Microsoft.Playwright.Assertions;
 
@@ -43,8 +42,7 @@ public sealed class ConsoleAccessibilityTests(BrowserFixture browser)
         await BrowserFixture.ScreenshotAsync(page, $"a11y-console-{size}-01-signed-out");
 
         // Sign in at the provider as the partner's agent.
-        var config = await Host.Http.GetFromJsonAsync<JsonElement>("/api/auth/config");
-        var provider = new Uri(config.GetProperty("authority").GetString()!).GetLeftPart(UriPartial.Authority);
+        var provider = await ProviderSignIn.OriginAsync(Host);
         await page.ClickAsync("#signin-button");
         await page.WaitForURLAsync(url => url.StartsWith(provider + "/", StringComparison.Ordinal), new() { Timeout = 30_000 });
         await page.FillAsync("#account", DevTokens.PartnerSubject("P-1001"));
