@@ -313,13 +313,14 @@
     return cell;
   }
 
-  /** The invitation cell: pending (to whom, since when), accepted, or none. */
+  /** The invitation cell: to whom and when it was sent, then pending or accepted. */
   function invitationCell(s) {
     const cell = el('td');
     if (!s.invitation) return cell;
     const pending = s.status === 'InvitationSent';
-    const state = pending ? (s.invitation.sentAt ? `Pending since ${when(s.invitation.sentAt)}` : 'Sending') : s.activatedAt ? `Accepted ${when(s.activatedAt)}` : '';
-    cell.append(el('span', s.invitation.microsoftAccountId), el('br'), el('span', state, { class: pending ? 'pending' : 'muted' }));
+    const sent = `${s.invitation.microsoftAccountId}${s.invitation.sentAt ? ', sent ' + when(s.invitation.sentAt) : ', sending'}`;
+    const state = pending ? 'Pending: not accepted yet' : s.activatedAt ? `Accepted ${when(s.activatedAt)}` : '';
+    cell.append(el('span', sent), el('br'), el('span', state, { class: pending ? 'pending' : 'muted' }));
     return cell;
   }
 

@@ -52,7 +52,7 @@ public sealed class ConsoleAccessibilityTests(BrowserFixture browser)
         // The Service List: the status badge, the pending invitation and the days left in the trial.
         var row = page.Locator("#services-table tbody tr", new() { HasText = $"console-{size}@a11y.example" });
         await Expect(row).ToContainTextAsync("InvitationSent");
-        await Expect(row).ToContainTextAsync("Pending since");
+        await Expect(row).ToContainTextAsync("Pending");
         await Expect(row.Locator(".badge")).ToHaveTextAsync(new System.Text.RegularExpressions.Regex(@"^\d+ days left$"));
         await Expect(page.Locator("#services-summary")).ToContainTextAsync("pending invitation");
         await Axe.AssertNoViolationsAsync(page, $"console signed in ({size})");
