@@ -151,6 +151,8 @@ internal sealed class OrchestrationHarness : IAsyncDisposable
             ["RapidStart:Lifecycle:RetentionPeriod"] = "00:10:00",
             ["RapidStart:Lifecycle:ReminderOffsets:0"] = "00:00:04",
             ["RapidStart:Lifecycle:ReminderOffsets:1"] = "00:00:02",
+            // The app requires an app registration; these tests call the domain, never the HTTP API.
+            ["RapidStart:Auth:ClientId"] = "00000000-0000-0000-0000-00000000c11e",
         };
         foreach (var (key, value) in overrides ?? new Dictionary<string, string?>())
         {
