@@ -164,6 +164,11 @@ public sealed class ActivationAccessibilityTests(BrowserFixture browser)
         await Axe.AssertNoViolationsAsync(page, "keyboard: accepted");
         await page.WaitForURLAsync(url => url.Contains("/api/portal?customerId=", StringComparison.Ordinal));
         Assert.Equal("Active", await Invitations.StatusAsync(partner, customerId));
+
+        // The customer portal it lands on lists the administrator, and has no violations either.
+        await Expect(page.Locator("#users-table tbody tr", new() { HasText = administrator })).ToBeVisibleAsync();
+        await Axe.AssertNoViolationsAsync(page, "keyboard: customer portal");
+        await BrowserFixture.ScreenshotAsync(page, "a11y-de-phone-08-portal");
         Assert.Empty(session.CspViolations());
     }
 
