@@ -124,10 +124,6 @@ public static class LocalIdentityProvider
             server.UseAspNetCore()
                 .EnableAuthorizationEndpointPassthrough()
                 .EnableEndSessionEndpointPassthrough();
-            server.AddEventHandler<OpenIddict.Server.OpenIddictServerEvents.ExtractTokenRequestContext>(handler => handler
-                .UseInlineHandler(ProviderHandlers.IgnoreScopeOfCodeRedemption)
-                .SetOrder(int.MaxValue - 100_000)
-                .SetType(OpenIddict.Server.OpenIddictServerHandlerType.Custom));
             foreach (var handler in ProviderHandlers.All)
             {
                 server.AddEventHandler(handler);

@@ -15,6 +15,7 @@ public static class ProviderHandlers
 {
     public static IEnumerable<OpenIddictServerHandlerDescriptor> All =>
     [
+        IgnoreScopeOfCodeRedemption.Descriptor,
         ValidateAuthorizationClient.Descriptor,
         ValidateTokenClient.Descriptor,
         ValidateEndSessionRedirect.Descriptor,
@@ -23,18 +24,34 @@ public static class ProviderHandlers
         PublishIssuerTemplate.Descriptor,
     ];
 
+    /// <summary>A custom handler, by default ahead of OpenIddict's own checks.</summary>
+    private static OpenIddictServerHandlerDescriptor Custom<TContext, THandler>(int order = int.MinValue + 50_000)
+        where TContext : BaseContext
+        where THandler : class, IOpenIddictServerHandler<TContext> =>
+        OpenIddictServerHandlerDescriptor.CreateBuilder<TContext>()
+            .UseSingletonHandler<THandler>()
+            .SetOrder(order)
+            .SetType(OpenIddictServerHandlerType.Custom)
+            .Build();
+
     /// <summary>
     /// MSAL.js (like Entra, which accepts it) sends <c>scope</c> when it redeems a code; OpenIddict
-    /// refuses that parameter for this grant. The scopes granted are the code's in any case.
+    /// refuses that parameter for this grant. The scopes granted are the code's in any case. Runs
+    /// after the request is read, before it is validated.
     /// </summary>
-    public static ValueTask IgnoreScopeOfCodeRedemption(ExtractTokenRequestContext context)
+    public sealed class IgnoreScopeOfCodeRedemption : IOpenIddictServerHandler<ExtractTokenRequestContext>
     {
-        if (context.Request is { } request && request.IsAuthorizationCodeGrantType())
-        {
-            request.Scope = null;
-        }
+        public static OpenIddictServerHandlerDescriptor Descriptor { get; } = Custom<ExtractTokenRequestContext, IgnoreScopeOfCodeRedemption>(int.MaxValue - 100_000);
 
-        return default;
+        public ValueTask HandleAsync(ExtractTokenRequestContext context)
+        {
+            if (context.Request is { } request && request.IsAuthorizationCodeGrantType())
+            {
+                request.Scope = null;
+            }
+
+            return default;
+        }
     }
 
     /// <summary>
@@ -43,11 +60,7 @@ public static class ProviderHandlers
     /// </summary>
     public sealed class ValidateAuthorizationClient(LocalIdentitySettings settings) : IOpenIddictServerHandler<ValidateAuthorizationRequestContext>
     {
-        public static OpenIddictServerHandlerDescriptor Descriptor { get; } = OpenIddictServerHandlerDescriptor.CreateBuilder<ValidateAuthorizationRequestContext>()
-            .UseSingletonHandler<ValidateAuthorizationClient>()
-            .SetOrder(int.MinValue + 50_000)
-            .SetType(OpenIddictServerHandlerType.Custom)
-            .Build();
+        public static OpenIddictServerHandlerDescriptor Descriptor { get; } = Custom<ValidateAuthorizationRequestContext, ValidateAuthorizationClient>();
 
         public ValueTask HandleAsync(ValidateAuthorizationRequestContext context)
         {
@@ -71,11 +84,7 @@ public static class ProviderHandlers
     /// <summary>The token endpoint serves the same public client only (OpenIddict checks the code was issued to it).</summary>
     public sealed class ValidateTokenClient(LocalIdentitySettings settings) : IOpenIddictServerHandler<ValidateTokenRequestContext>
     {
-        public static OpenIddictServerHandlerDescriptor Descriptor { get; } = OpenIddictServerHandlerDescriptor.CreateBuilder<ValidateTokenRequestContext>()
-            .UseSingletonHandler<ValidateTokenClient>()
-            .SetOrder(int.MinValue + 50_000)
-            .SetType(OpenIddictServerHandlerType.Custom)
-            .Build();
+        public static OpenIddictServerHandlerDescriptor Descriptor { get; } = Custom<ValidateTokenRequestContext, ValidateTokenClient>();
 
         public ValueTask HandleAsync(ValidateTokenRequestContext context)
         {
@@ -91,11 +100,7 @@ public static class ProviderHandlers
     /// <summary>Sign-out returns only to a registered redirect URI or the API's own base address.</summary>
     public sealed class ValidateEndSessionRedirect(LocalIdentitySettings settings) : IOpenIddictServerHandler<ValidateEndSessionRequestContext>
     {
-        public static OpenIddictServerHandlerDescriptor Descriptor { get; } = OpenIddictServerHandlerDescriptor.CreateBuilder<ValidateEndSessionRequestContext>()
-            .UseSingletonHandler<ValidateEndSessionRedirect>()
-            .SetOrder(int.MinValue + 50_000)
-            .SetType(OpenIddictServerHandlerType.Custom)
-            .Build();
+        public static OpenIddictServerHandlerDescriptor Descriptor { get; } = Custom<ValidateEndSessionRequestContext, ValidateEndSessionRedirect>();
 
         public ValueTask HandleAsync(ValidateEndSessionRequestContext context)
         {
@@ -117,11 +122,7 @@ public static class ProviderHandlers
     /// </summary>
     public sealed class WriteEntraShapedTokens(LocalDirectory directory, LocalTokenIssuer issuer) : IOpenIddictServerHandler<GenerateTokenContext>
     {
-        public static OpenIddictServerHandlerDescriptor Descriptor { get; } = OpenIddictServerHandlerDescriptor.CreateBuilder<GenerateTokenContext>()
-            .UseSingletonHandler<WriteEntraShapedTokens>()
-            .SetOrder(OpenIddictServerHandlers.Protection.AttachSecurityCredentials.Descriptor.Order + 500)
-            .SetType(OpenIddictServerHandlerType.Custom)
-            .Build();
+        public static OpenIddictServerHandlerDescriptor Descriptor { get; } = Custom<GenerateTokenContext, WriteEntraShapedTokens>(OpenIddictServerHandlers.Protection.AttachSecurityCredentials.Descriptor.Order + 500);
 
         public ValueTask HandleAsync(GenerateTokenContext context)
         {
@@ -165,11 +166,7 @@ public static class ProviderHandlers
     /// </summary>
     public sealed class AcceptTenantIssuers(LocalIdentitySettings settings) : IOpenIddictServerHandler<ValidateTokenContext>
     {
-        public static OpenIddictServerHandlerDescriptor Descriptor { get; } = OpenIddictServerHandlerDescriptor.CreateBuilder<ValidateTokenContext>()
-            .UseSingletonHandler<AcceptTenantIssuers>()
-            .SetOrder(OpenIddictServerHandlers.Protection.ResolveTokenValidationParameters.Descriptor.Order + 500)
-            .SetType(OpenIddictServerHandlerType.Custom)
-            .Build();
+        public static OpenIddictServerHandlerDescriptor Descriptor { get; } = Custom<ValidateTokenContext, AcceptTenantIssuers>(OpenIddictServerHandlers.Protection.ResolveTokenValidationParameters.Descriptor.Order + 500);
 
         public ValueTask HandleAsync(ValidateTokenContext context)
         {
@@ -193,11 +190,7 @@ public static class ProviderHandlers
     /// <summary>Discovery names the issuer as Entra's common endpoint does: <c>{Url}/{tenantid}/v2.0</c>, a template.</summary>
     public sealed class PublishIssuerTemplate(LocalIdentitySettings settings) : IOpenIddictServerHandler<ApplyConfigurationResponseContext>
     {
-        public static OpenIddictServerHandlerDescriptor Descriptor { get; } = OpenIddictServerHandlerDescriptor.CreateBuilder<ApplyConfigurationResponseContext>()
-            .UseSingletonHandler<PublishIssuerTemplate>()
-            .SetOrder(int.MinValue + 50_000)
-            .SetType(OpenIddictServerHandlerType.Custom)
-            .Build();
+        public static OpenIddictServerHandlerDescriptor Descriptor { get; } = Custom<ApplyConfigurationResponseContext, PublishIssuerTemplate>();
 
         public ValueTask HandleAsync(ApplyConfigurationResponseContext context)
         {

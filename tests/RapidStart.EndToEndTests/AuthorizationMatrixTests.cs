@@ -50,6 +50,9 @@ public sealed class AuthorizationMatrixTests(LocalHostFixture host, ITestOutputH
         | GET /api/openapi.json | 200 | 200 | 200 | 200 | 200 | 200 | 200 | 200 | 200 | 200 | 200 | 200 | 200 | anonymous; pending while not served (then 404 for everyone) |
         | GET /api/console | 200 | 200 | 200 | 200 | 200 | 200 | 200 | 200 | 200 | 200 | 200 | 200 | 200 | extension beyond api.md: the partner console's static page; holds no data |
         | GET /api/console/{asset} | 200 | 200 | 200 | 200 | 200 | 200 | 200 | 200 | 200 | 200 | 200 | 200 | 200 | extension beyond api.md: the console's script (app.js); holds no data |
+        | GET /api/portal | 200 | 200 | 200 | 200 | 200 | 200 | 200 | 200 | 200 | 200 | 200 | 200 | 200 | extension beyond api.md: the customer portal's static page; its script reads the users with the signed-in user's token |
+        | GET /api/auth/config | 200 | 200 | 200 | 200 | 200 | 200 | 200 | 200 | 200 | 200 | 200 | 200 | 200 | anonymous: the pages' sign-in settings (authority, client id, scope, redirect URI); nothing secret |
+        | GET /api/auth/redirect | 200 | 200 | 200 | 200 | 200 | 200 | 200 | 200 | 200 | 200 | 200 | 200 | 200 | extension beyond api.md: the pages' redirect URI, a static page; holds no data |
         | POST /api/dev/token | 200 | 200 | 200 | 200 | 200 | 200 | 200 | 200 | 200 | 200 | 200 | 200 | 200 | anonymous; only in Development with the development issuer enabled, 404 elsewhere |
         """;
 

@@ -47,6 +47,15 @@ public sealed partial class LocalIdentityProviderTests(LocalIdentityHostFixture 
     }
 
     [Fact]
+    public async Task Discovery_OnTheApisPlainHttpPort_IsNotServed()
+    {
+        using var response = await fixture.Host.Http.GetAsync("/common/v2.0/.well-known/openid-configuration");
+
+        Assert.NotEqual(HttpStatusCode.OK, response.StatusCode);
+        Assert.DoesNotContain("jwks_uri", await response.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
     public async Task Keys_FromTheApiOrigin_AreTheSigningKeyWithItsKid()
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, "/common/discovery/v2.0/keys");
@@ -234,6 +243,42 @@ public sealed partial class LocalIdentityProviderTests(LocalIdentityHostFixture 
         var again = await fixture.ValidateLikeEntraAsync(refreshed.GetProperty("access_token").GetString()!);
         Assert.True(again.IsValid, again.Exception?.ToString());
         Assert.Equal(access.Claims["oid"], again.Claims["oid"]);
+
+        // Act 5: sign out with the ID token as hint (its issuer is its tenant's), back to the page.
+        using var signOut = await fixture.Provider.GetAsync("/common/oauth2/v2.0/logout?" + Query(new()
+        {
+            ["id_token_hint"] = body.GetProperty("id_token").GetString()!,
+            ["post_logout_redirect_uri"] = ConsoleRedirect,
+            ["state"] = "bye",
+        }));
+        Assert.Equal(HttpStatusCode.Redirect, signOut.StatusCode);
+        Assert.Equal(ConsoleRedirect + "?state=bye", signOut.Headers.Location!.AbsoluteUri);
+    }
+
+    [Fact]
+    public async Task TokenEndpoint_PreflightFromTheApiOrigin_AllowsPostWithMsalHeaders()
+    {
+        using var preflight = new HttpRequestMessage(HttpMethod.Options, "/common/oauth2/v2.0/token");
+        preflight.Headers.Add("Origin", ApiOrigin);
+        preflight.Headers.Add("Access-Control-Request-Method", "POST");
+        preflight.Headers.Add("Access-Control-Request-Headers", "content-type,x-client-current-telemetry,x-client-last-telemetry");
+
+        using var response = await fixture.Provider.SendAsync(preflight);
+
+        Assert.Equal(HttpStatusCode.NoContent, response.StatusCode);
+        Assert.Equal(ApiOrigin, response.Headers.GetValues("Access-Control-Allow-Origin").Single());
+        Assert.Contains("POST", response.Headers.GetValues("Access-Control-Allow-Methods").Single());
+    }
+
+    [Fact]
+    public async Task Keys_FromAnotherOrigin_GetNoCorsHeaders()
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/common/discovery/v2.0/keys");
+        request.Headers.Add("Origin", "http://evil.example");
+
+        using var response = await fixture.Provider.SendAsync(request);
+
+        Assert.False(response.Headers.Contains("Access-Control-Allow-Origin"));
     }
 
     [Theory]
