@@ -19,7 +19,12 @@ public sealed record ActivationView(
     string CountryRegion,
     DateTimeOffset ExpiresAt,
     string AgreementVersion,
-    string PrivacyStatementVersion);
+    string PrivacyStatementVersion,
+    string? HomeCountryRegion = null)
+{
+    /// <summary>The language the page opens in when the browser names none we have: the customer's.</summary>
+    public Localization.Language DefaultLanguage => Localization.Language.ForCountry(HomeCountryRegion ?? CountryRegion);
+}
 
 /// <summary>
 /// The customer administrator's side of an invitation. A link is single use, bound to the invited
@@ -33,7 +38,7 @@ public sealed class ActivationService(ISubscriptionStore store, ICustomerStore c
         return new ActivationView(
             customer.Organization!.Name, customer.PartnerId, subscription.Value.Invitation!.AdministratorName, record.MicrosoftAccountId,
             subscription.Value.ServiceId, subscription.Value.CountryRegion, record.ExpiresAt,
-            options.Value.AgreementVersion, options.Value.PrivacyStatementVersion);
+            options.Value.AgreementVersion, options.Value.PrivacyStatementVersion, customer.Organization.Address.CountryRegion);
     }
 
     public async Task<Subscription> AcceptAsync(Caller caller, string? token, bool acceptAgreement, bool acceptPrivacyStatement, ILifecycleSignals signals, CancellationToken cancellationToken)
@@ -108,7 +113,8 @@ public sealed class ActivationService(ISubscriptionStore store, ICustomerStore c
         var subscription = await store.GetAsync(key, cancellationToken) ?? throw ProblemException.NotFound("activation link");
         if (subscription.Value.Status == SubscriptionStatus.Purged || customer.Purged)
         {
-            throw ProblemException.Gone("This activation link no longer works: the service's data was deleted. Ask your partner about signing up again.");
+            throw ProblemException.Gone("This activation link no longer works: the service's data was deleted. Ask your partner about signing up again.")
+                .Because(GoneReasons.Purged);
         }
 
         // The look-up is by hash, so no comparison of the secret itself ever happens.
@@ -116,15 +122,15 @@ public sealed class ActivationService(ISubscriptionStore store, ICustomerStore c
         var expired = record.ExpiresAt <= clock.GetUtcNow();
         if (record.State != TokenState.Live || expired || subscription.Value.LiveTokenHash != record.Hash)
         {
-            var why = record.State switch
+            var (why, reason) = record.State switch
             {
-                TokenState.Used => "has already been used",
-                TokenState.Revoked => "was withdrawn",
-                TokenState.Superseded => "was replaced by a newer invitation",
-                _ when expired => "has expired",
-                _ => "no longer works",
+                TokenState.Used => ("has already been used", GoneReasons.Used),
+                TokenState.Revoked => ("was withdrawn", GoneReasons.Withdrawn),
+                TokenState.Superseded => ("was replaced by a newer invitation", GoneReasons.Superseded),
+                _ when expired => ("has expired", GoneReasons.Expired),
+                _ => ("no longer works", GoneReasons.Superseded),
             };
-            throw ProblemException.Gone($"This activation link {why}. Ask your partner to send a new activation.");
+            throw ProblemException.Gone($"This activation link {why}. Ask your partner to send a new activation.").Because(reason);
         }
 
         return (customer, subscription, record);

@@ -17,6 +17,16 @@ public enum ProblemKind
     Unavailable,
 }
 
+/// <summary>Why an activation link no longer works (<see cref="ProblemException.Reason"/> of a 410).</summary>
+public static class GoneReasons
+{
+    public const string Used = "used";
+    public const string Withdrawn = "withdrawn";
+    public const string Superseded = "superseded";
+    public const string Expired = "expired";
+    public const string Purged = "purged";
+}
+
 /// <summary>
 /// A refusal the domain explains to the caller. The domain throws it; the HTTP edge turns it into an
 /// RFC 9457 problem. Anything else that escapes is a bug or an outage, never a user error.
@@ -36,6 +46,15 @@ public sealed class ProblemException : Exception
     public string Title { get; }
     public IReadOnlyDictionary<string, string[]>? Errors { get; }
     public TimeSpan? RetryAfter { get; }
+
+    /// <summary>
+    /// Why, as a stable code a page can explain in the reader's language (<see cref="GoneReasons"/>);
+    /// null when the detail says all there is.
+    /// </summary>
+    public string? Reason { get; private init; }
+
+    public ProblemException Because(string reason) =>
+        new(Kind, Title, Message, Errors, RetryAfter) { Reason = reason };
 
     public static ProblemException Invalid(IReadOnlyDictionary<string, string[]> errors) =>
         new(ProblemKind.Invalid, "The request is not valid.", "One or more fields are not valid; see errors.", errors);

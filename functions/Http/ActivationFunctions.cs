@@ -1,15 +1,19 @@
-using System.Net;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.DurableTask.Client;
 using RapidStart.Domain.Activation;
+using RapidStart.Domain.Localization;
 using RapidStart.Domain.Problems;
+using RapidStart.Functions.Http.Views;
 using RapidStart.Functions.Lifecycle;
 
 namespace RapidStart.Functions.Http;
 
-/// <summary>The customer administrator opens the link (an HTML page) and accepts (JSON, with their own bearer token).</summary>
+/// <summary>
+/// The customer administrator opens the link (an HTML page, in their language; see <see cref="PageLanguage"/>)
+/// and accepts (JSON, with their own bearer token). The pages themselves are views (<c>Http/Views</c>).
+/// </summary>
 public sealed class ActivationFunctions(
     HttpApi api,
     ActivationService activation,
@@ -26,7 +30,8 @@ public sealed class ActivationFunctions(
             {
                 limiter.EnsureAllowed(client);
                 var view = await activation.ViewAsync(request.Query["token"], request.HttpContext.RequestAborted);
-                return ApiResult.Html(StatusCodes.Status200OK, ActivationPage.Render(view));
+                var language = PageLanguage.Choose(request, view.DefaultLanguage);
+                return Localized(ApiResult.Html(StatusCodes.Status200OK, ActivationPage.Render(view, language, code => PageLanguage.LinkTo(request, code))), language);
             }
             catch (ProblemException problem) when (problem.Kind is ProblemKind.NotFound or ProblemKind.Gone or ProblemKind.TooManyRequests)
             {
@@ -35,7 +40,8 @@ public sealed class ActivationFunctions(
                     limiter.RecordFailure(client);
                 }
 
-                var page = ApiResult.Html(Problems.StatusOf(problem.Kind), ActivationPage.RenderRefusal(problem));
+                var language = PageLanguage.Choose(request, Language.English);
+                var page = Localized(ApiResult.Html(Problems.StatusOf(problem.Kind), RefusalPage.Render(problem, language, code => PageLanguage.LinkTo(request, code))), language);
                 if (problem.RetryAfter is { } retryAfter)
                 {
                     page.WithRetryAfter(retryAfter);
@@ -44,6 +50,14 @@ public sealed class ActivationFunctions(
                 return page;
             }
         });
+
+    /// <summary>Says which language the page is in, and that another Accept-Language may get another page.</summary>
+    private static ApiResult Localized(ApiResult page, Language language)
+    {
+        page.Headers["Content-Language"] = language.Code;
+        page.Headers["Vary"] = "Accept-Language";
+        return page;
+    }
 
     [Function(nameof(AcceptActivation))]
     public Task<IActionResult> AcceptActivation(
@@ -66,75 +80,4 @@ public sealed class ActivationFunctions(
                 throw;
             }
         });
-}
-
-/// <summary>The activation page. Every value from storage is HTML-encoded; the script reads the invitation token from the URL, never from markup.</summary>
-public static class ActivationPage
-{
-    /// <param name="view">What the invitation shows.</param>
-    /// <remarks>
-    /// Its scripts sign in with MSAL.js (the invited account as the login hint) and accept with the
-    /// access token MSAL holds: the page has no token field.
-    /// </remarks>
-    public static string Render(ActivationView view)
-    {
-        string E(string value) => WebUtility.HtmlEncode(value);
-        return Layout("Activate RapidStart Services", $"""
-            <h1>Activate RapidStart Services</h1>
-            <p>Your partner <strong>{E(view.PartnerId)}</strong> invites <strong>{E(view.AdministratorName)}</strong>
-            to administer RapidStart Services for <strong id="organization">{E(view.OrganizationName)}</strong>
-            (country/region of use: {E(view.CountryRegion)}).</p>
-            <p>Sign in with the Microsoft account <strong id="account">{E(view.MicrosoftAccountId)}</strong>; the invitation works for no other account.
-            It expires on {view.ExpiresAt.UtcDateTime:yyyy-MM-dd HH:mm} UTC.</p>
-            <section>
-              <h2>Online services agreement (version {E(view.AgreementVersion)})</h2>
-              <p>By accepting, the organization agrees to the RapidStart online services agreement, version {E(view.AgreementVersion)}.</p>
-              <label><input type="checkbox" id="acceptAgreement"> I accept the online services agreement</label>
-            </section>
-            <section>
-              <h2>Privacy statement (version {E(view.PrivacyStatementVersion)})</h2>
-              <p>RapidStart processes the organization's data as described in its privacy statement, version {E(view.PrivacyStatementVersion)}.</p>
-              <label><input type="checkbox" id="acceptPrivacyStatement"> I accept the privacy statement</label>
-            </section>
-            <section id="signin" aria-labelledby="signin-heading">
-              <h2 id="signin-heading">Sign in</h2>
-              <p id="whoami" role="status">Not signed in.</p>
-              <div id="mismatch" class="problem" role="alert" hidden>
-                <p id="mismatch-text"></p>
-                <button id="anotherAccount" type="button">Use another account</button>
-              </div>
-              <p>
-                <button id="signIn" type="button" hidden>Sign in with Microsoft</button>
-                <button id="signOut" type="button" hidden>Sign out</button>
-              </p>
-            </section>
-            <button id="accept" type="button" disabled>Accept</button>
-            <p id="result" role="status"></p>
-            <script src="console/msal-browser.min.js" defer></script>
-            <script src="console/auth.js" defer></script>
-            <script src="console/activation.js" defer></script>
-            """);
-    }
-
-
-    public static string RenderRefusal(ProblemException problem)
-    {
-        var (heading, advice) = problem.Kind switch
-        {
-            ProblemKind.Gone => ("This activation link no longer works", problem.Message),
-            ProblemKind.TooManyRequests => ("Too many attempts", problem.Message),
-            _ => ("Activation link not recognised", "Check that you opened the whole link from the invitation email. If it still fails, ask your partner to send a new activation."),
-        };
-        return Layout(heading, $"<h1>{WebUtility.HtmlEncode(heading)}</h1><p>{WebUtility.HtmlEncode(advice)}</p>");
-    }
-
-    private static string Layout(string title, string body) => $"""
-        <!doctype html>
-        <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-        <title>{WebUtility.HtmlEncode(title)}</title>
-        <link rel="stylesheet" href="console/activation.css">
-        </head><body>
-        {body}
-        </body></html>
-        """;
 }

@@ -26,6 +26,11 @@ internal static class EmailMimeBuilder
         };
         mime.From.Add(new MailboxAddress(options.FromDisplayName, options.From));
         mime.To.Add(MailboxAddress.Parse(message.To));
+        if (message.Kind is { } kind)
+        {
+            mime.Headers.Add(NotificationKinds.Header, kind);
+        }
+
         return mime;
     }
 }

@@ -289,6 +289,41 @@
 
   // --- Service List ------------------------------------------------------------------------
 
+  const dayMs = 24 * 60 * 60 * 1000;
+
+  /** Whole days from now until an ISO time, rounded up (a trial ending in 2 h has 1 day left); negative once past. */
+  const daysUntil = (iso) => Math.ceil((new Date(iso).getTime() - Date.now()) / dayMs);
+
+  /** The trial cell: a badge with the days left (warning at 14 days, urgent at 3), the date, or "Permanent". */
+  function trialCell(s) {
+    const cell = el('td');
+    if (!s.trialEndsAt) {
+      cell.append(el('span', 'Permanent', { class: 'badge badge-permanent' }));
+      return cell;
+    }
+    if (s.status === 'Inactive' || s.status === 'Purged') {
+      cell.append(el('span', `Ended ${when(s.trialEndsAt)}`));
+      return cell;
+    }
+    const days = daysUntil(s.trialEndsAt);
+    const urgency = days <= 3 ? 'urgent' : days <= 14 ? 'soon' : 'ok';
+    cell.append(
+      el('span', days === 1 ? '1 day left' : `${Math.max(days, 0)} days left`, { class: `badge badge-trial-${urgency}` }),
+      el('span', ` ends ${when(s.trialEndsAt)}`, { class: 'muted' }));
+    return cell;
+  }
+
+  /** The invitation cell: to whom and when it was sent, then pending or accepted. */
+  function invitationCell(s) {
+    const cell = el('td');
+    if (!s.invitation) return cell;
+    const pending = s.status === 'InvitationSent';
+    const sent = `${s.invitation.microsoftAccountId}${s.invitation.sentAt ? ', sent ' + when(s.invitation.sentAt) : ', sending'}`;
+    const state = pending ? 'Pending: not accepted yet' : s.activatedAt ? `Accepted ${when(s.activatedAt)}` : '';
+    cell.append(el('span', sent), el('br'), el('span', state, { class: pending ? 'pending' : 'muted' }));
+    return cell;
+  }
+
   async function loadServices(continuationToken) {
     await guarded($('services-refresh'), $('services-errors'), null, async () => {
       const query = new URLSearchParams();
@@ -305,11 +340,17 @@
           el('td', s.serviceId),
           el('td', `${s.countryRegion} (${s.region})`),
           el('td'),
-          el('td', s.trialEndsAt ? when(s.trialEndsAt) : 'permanent'),
-          el('td', s.invitation ? `${s.invitation.microsoftAccountId}${s.invitation.sentAt ? ', sent ' + when(s.invitation.sentAt) : ', sending'}` : ''));
+          trialCell(s),
+          invitationCell(s));
         row.cells[3].append(el('span', s.status, { class: 'status status-' + s.status }));
         body.append(row);
       }
+      const pending = page.items.filter((s) => s.status === 'InvitationSent').length;
+      const ending = page.items.filter((s) => s.trialEndsAt && !['Inactive', 'Purged'].includes(s.status) && daysUntil(s.trialEndsAt) <= 14).length;
+      $('services-summary').replaceChildren(
+        el('span', pending === 1 ? '1 pending invitation' : `${pending} pending invitations`, { class: pending ? 'badge badge-pending' : 'badge' }),
+        el('span', ending === 1 ? '1 trial ends within 14 days' : `${ending} trials end within 14 days`, { class: ending ? 'badge badge-trial-soon' : 'badge' }));
+      $('services-summary').hidden = page.items.length === 0;
       $('services-empty').hidden = page.items.length > 0;
       state.nextServices = page.continuationToken || null;
       $('services-next').hidden = !state.nextServices;

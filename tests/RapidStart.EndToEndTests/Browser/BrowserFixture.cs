@@ -69,8 +69,11 @@ public sealed class BrowserFixture : IAsyncLifetime
         await Host.DisposeAsync();
     }
 
-    /// <summary>A fresh browser context (own cookies and storage) with one page that records dialogs and console errors.</summary>
-    public async Task<BrowserSession> OpenAsync()
+    /// <summary>
+    /// A fresh browser context (own cookies and storage) with one page that records dialogs and console
+    /// errors; <paramref name="locale"/> is its language (Accept-Language) and <paramref name="timeZone"/> its clock's zone.
+    /// </summary>
+    public async Task<BrowserSession> OpenAsync(string locale = "en-US", string timeZone = "UTC")
     {
         if (_browser is null)
         {
@@ -80,8 +83,8 @@ public sealed class BrowserFixture : IAsyncLifetime
         var context = await _browser!.NewContextAsync(new BrowserNewContextOptions
         {
             ViewportSize = new ViewportSize { Width = 1280, Height = 900 },
-            Locale = "en-US",
-            TimezoneId = "UTC",
+            Locale = locale,
+            TimezoneId = timeZone,
         });
         context.SetDefaultTimeout(15_000);
         var page = await context.NewPageAsync();

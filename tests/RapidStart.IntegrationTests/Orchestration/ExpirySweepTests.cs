@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
 using RapidStart.Domain.Customers;
 using RapidStart.Domain.Lifecycle;
+using RapidStart.Domain.Notifications;
 using RapidStart.Domain.Problems;
 using RapidStart.Domain.Subscriptions;
 using RapidStart.Domain.Voice;
@@ -55,7 +56,7 @@ public sealed class ExpirySweepTests(AzuriteFixture azurite, ITestOutputHelper o
         var inactivation = (await h.HistoryAsync(customer))[^1];
         Assert.Equal((SubscriptionStatus.Created, SubscriptionStatus.Inactive), (inactivation.From!.Value, inactivation.To));
         Assert.Equal(LifecycleTransitions.SweepActor, inactivation.Actor);
-        Assert.Single(h.Emails(), m => m.Subject.EndsWith(" is inactive", StringComparison.Ordinal));
+        Assert.Single(h.Emails(), m => m.Kind == NotificationKinds.Inactivated);
 
         await Eventually.PastAsync(inactive.RetentionEndsAt!.Value);
         var second = await h.Sweep.RunAsync(None);
@@ -67,7 +68,7 @@ public sealed class ExpirySweepTests(AzuriteFixture azurite, ITestOutputHelper o
         Assert.Equal(LifecycleTransitions.SweepActor, purge2.Actor);
         var read = await Assert.ThrowsAsync<ProblemException>(() => h.Customers.GetAsync(Partner, customer.CustomerId, None));
         Assert.Equal(ProblemKind.Gone, read.Kind);
-        Assert.Single(h.Emails(), m => m.Subject.EndsWith(" has been deleted", StringComparison.Ordinal));
+        Assert.Single(h.Emails(), m => m.Kind == NotificationKinds.Purged);
 
         // Nothing left to do: the sweep removed what it handled.
         Assert.Equal(new SweepResult(0, 0, 0), await h.Sweep.RunAsync(None));

@@ -3,6 +3,7 @@ using Microsoft.DurableTask.Client;
 using RapidStart.Domain.Activation;
 using RapidStart.Domain.Customers;
 using RapidStart.Domain.Lifecycle;
+using RapidStart.Domain.Notifications;
 using RapidStart.Domain.Problems;
 using RapidStart.Domain.Subscriptions;
 using RapidStart.Functions.Lifecycle;
@@ -69,11 +70,11 @@ public sealed class LifecycleOrchestrationTests(AzuriteFixture azurite, ITestOut
         var mail = h.Emails();
         var contact = customer.Administrator!.ContactEmail;
         Assert.All(mail, m => Assert.Equal(contact, m.To));
-        var reminders = mail.Where(m => m.Subject.Contains(": trial ends ", StringComparison.Ordinal)).ToList();
+        var reminders = mail.Where(m => m.Kind == NotificationKinds.TrialReminder).ToList();
         Assert.Equal(2, reminders.Count);
         Assert.All(reminders, r => Assert.True(r.WrittenAt < deadline.UtcDateTime, $"reminder written at {r.WrittenAt:O}, after the deadline {deadline:O}"));
-        Assert.Single(mail, m => m.Subject.EndsWith(" is inactive", StringComparison.Ordinal));
-        Assert.Single(mail, m => m.Subject.EndsWith(" has been deleted", StringComparison.Ordinal));
+        Assert.Single(mail, m => m.Kind == NotificationKinds.Inactivated);
+        Assert.Single(mail, m => m.Kind == NotificationKinds.Purged);
         Assert.Empty(h.Invitations());
         Assert.Equal(4, mail.Count);
     }
@@ -123,7 +124,7 @@ public sealed class LifecycleOrchestrationTests(AzuriteFixture azurite, ITestOut
         var inactive = await Eventually.UntilAsync(() => h.SubscriptionAsync(customer), s => s.Status == SubscriptionStatus.Inactive, TimeSpan.FromSeconds(25), "the deadline to inactivate the subscription");
         Assert.Equal(SubscriptionStatus.Active, inactive.StatusBeforeInactivation);
         Assert.True(inactive.InactivatedAt >= signedUp.TrialEndsAt);
-        Assert.Single(h.Emails(), m => m.Subject.EndsWith(" is inactive", StringComparison.Ordinal));
+        Assert.Single(h.Emails(), m => m.Kind == NotificationKinds.Inactivated);
         Assert.Equal(OrchestrationRuntimeStatus.Running, (await h.Client.GetInstanceAsync(instanceId))!.RuntimeStatus);
 
         var number = await h.SeedVoiceAccountAsync();
@@ -147,7 +148,7 @@ public sealed class LifecycleOrchestrationTests(AzuriteFixture azurite, ITestOut
         var last = (await h.HistoryAsync(customer))[^1];
         Assert.Equal((SubscriptionStatus.Inactive, SubscriptionStatus.Active), (last.From!.Value, last.To));
         Assert.Equal($"support:{Support.Name}", last.Actor);
-        Assert.DoesNotContain(h.Emails(), m => m.Subject.EndsWith(" has been deleted", StringComparison.Ordinal));
+        Assert.DoesNotContain(h.Emails(), m => m.Kind == NotificationKinds.Purged);
     }
 
     [Fact]
@@ -174,7 +175,7 @@ public sealed class LifecycleOrchestrationTests(AzuriteFixture azurite, ITestOut
         Assert.Equal(SubscriptionStatus.Active, after.Status);
         Assert.True(after.IsPermanent);
         Assert.Null(after.InactivatedAt);
-        Assert.DoesNotContain(h.Emails(), m => m.Subject.EndsWith(" is inactive", StringComparison.Ordinal));
+        Assert.DoesNotContain(h.Emails(), m => m.Kind == NotificationKinds.Inactivated);
         Assert.Contains(await h.HistoryAsync(customer), e => e.Reason.StartsWith("VOICE account number added", StringComparison.Ordinal) && e.Actor.StartsWith("partner:", StringComparison.Ordinal));
     }
 

@@ -4,6 +4,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.DependencyInjection;
+using RapidStart.Domain.Notifications;
 using RapidStart.IntegrationTests.Infrastructure;
 using RapidStart.Testing;
 using Xunit.Abstractions;
@@ -121,7 +122,7 @@ public sealed class LocalHostRestartTests(ITestOutputHelper output)
         Assert.Equal("Created", last.GetProperty("from").GetString());
         Assert.Equal("Inactive", last.GetProperty("to").GetString());
         Assert.Equal("system:orchestration", last.GetProperty("actor").GetString());
-        Assert.Contains(OrchestrationHarness.ReadMail(mailDirectory), m => m.Subject.EndsWith(" is inactive", StringComparison.Ordinal));
+        Assert.Contains(OrchestrationHarness.ReadMail(mailDirectory), m => m.Kind == NotificationKinds.Inactivated);
 
         var client2 = second.Services.GetRequiredService<DurableTaskClient>();
         var instance = await client2.GetInstanceAsync(instanceId);

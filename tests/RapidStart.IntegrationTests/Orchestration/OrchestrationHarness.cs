@@ -11,6 +11,7 @@ using RapidStart.Domain.Activation;
 using RapidStart.Domain.Callers;
 using RapidStart.Domain.Customers;
 using RapidStart.Domain.Lifecycle;
+using RapidStart.Domain.Notifications;
 using RapidStart.Domain.Subscriptions;
 using RapidStart.Domain.Voice;
 using RapidStart.Functions.Composition;
@@ -151,6 +152,8 @@ internal sealed class OrchestrationHarness : IAsyncDisposable
             ["RapidStart:Lifecycle:RetentionPeriod"] = "00:10:00",
             ["RapidStart:Lifecycle:ReminderOffsets:0"] = "00:00:04",
             ["RapidStart:Lifecycle:ReminderOffsets:1"] = "00:00:02",
+            // The app requires an app registration; these tests call the domain, never the HTTP API.
+            ["RapidStart:Auth:ClientId"] = "00000000-0000-0000-0000-00000000c11e",
         };
         foreach (var (key, value) in overrides ?? new Dictionary<string, string?>())
         {
@@ -258,12 +261,12 @@ internal sealed class OrchestrationHarness : IAsyncDisposable
             {
                 using var stream = File.OpenRead(f.Path);
                 var message = MimeMessage.Load(stream);
-                return new Mail(f.Path, message.Subject ?? "", message.To.Mailboxes.Single().Address, message.TextBody ?? "", f.Written);
+                return new Mail(f.Path, message.Subject ?? "", message.To.Mailboxes.Single().Address, message.TextBody ?? "", f.Written, message.Headers[NotificationKinds.Header] ?? "");
             })
             .ToList();
     }
 
-    public IReadOnlyList<Mail> Invitations() => Emails().Where(m => m.Subject.StartsWith("Activate RapidStart Services", StringComparison.Ordinal)).ToList();
+    public IReadOnlyList<Mail> Invitations() => Emails().Where(m => m.Kind == NotificationKinds.Invitation).ToList();
 
     public Task<IReadOnlyList<Mail>> WaitForInvitationsAsync(int count, TimeSpan? timeout = null) =>
         Eventually.UntilAsync(() => Task.FromResult(Invitations()), mails => mails.Count >= count, timeout ?? TimeSpan.FromSeconds(20), $"{count} invitation email(s)");
@@ -289,8 +292,8 @@ internal sealed class OrchestrationHarness : IAsyncDisposable
         WaitForInstanceAsync(instanceId, i => i.RuntimeStatus is OrchestrationRuntimeStatus.Completed or OrchestrationRuntimeStatus.Failed or OrchestrationRuntimeStatus.Terminated, timeout, $"orchestration {instanceId} to finish");
 }
 
-/// <summary>An .eml file from the pickup folder.</summary>
-internal sealed record Mail(string Path, string Subject, string To, string Text, DateTime WrittenAt);
+/// <summary>An .eml file from the pickup folder; <see cref="Kind"/> is its lifecycle message, in any language.</summary>
+internal sealed record Mail(string Path, string Subject, string To, string Text, DateTime WrittenAt, string Kind);
 
 /// <summary>Signals that go nowhere: a subscription whose orchestration was never started (or was lost).</summary>
 internal sealed class NoLifecycleSignals : ILifecycleSignals

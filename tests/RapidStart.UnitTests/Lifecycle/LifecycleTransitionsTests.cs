@@ -112,7 +112,7 @@ public class LifecycleTransitionsTests
         Assert.Equal(LifecycleTransitions.OrchestrationActor, commit.Audit!.Actor);
         var email = Assert.Single(_sent);
         Assert.Equal(TestData.AdministratorEmail, email.To);
-        Assert.Contains("inactive", email.Subject);
+        Assert.Equal(NotificationKinds.Inactivated, email.Kind);
         _store.Verify(s => s.UpsertListingAsync(It.Is<Subscription>(x => x.Status == SubscriptionStatus.Inactive), It.IsAny<CancellationToken>()), Times.Once);
     }
 
@@ -188,7 +188,7 @@ public class LifecycleTransitionsTests
         Assert.Equal(new[] { "email", "purge" }, _calls);
         var email = Assert.Single(_sent);
         Assert.Equal(TestData.AdministratorEmail, email.To);
-        Assert.Contains("deleted", email.Subject);
+        Assert.Equal(NotificationKinds.Purged, email.Kind);
         var tombstone = Assert.Single(_commits);
         Assert.Equal("sub-etag-1", tombstone.ETag);
         Assert.Equal(SubscriptionStatus.Purged, tombstone.Subscription.Status);
@@ -360,7 +360,7 @@ public class LifecycleTransitionsTests
         // Assert
         var email = Assert.Single(_sent);
         Assert.Equal(TestData.AdministratorEmail, email.To);
-        Assert.Contains("trial ends", email.Subject);
+        Assert.Equal(NotificationKinds.TrialReminder, email.Kind);
     }
 
     [Fact]
