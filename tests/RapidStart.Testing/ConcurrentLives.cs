@@ -474,12 +474,15 @@ public sealed partial class ConcurrentLives
                     }
 
                     _seen.Add(file);
-                    var subject = message.Subject ?? "";
-                    var kind = subject.StartsWith("Activate RapidStart Services", StringComparison.Ordinal) ? Invitation
-                        : subject.Contains("trial ends", StringComparison.Ordinal) ? Reminder
-                        : subject.EndsWith("is inactive", StringComparison.Ordinal) ? Inactivated
-                        : subject.EndsWith("has been deleted", StringComparison.Ordinal) ? Purged
-                        : Other;
+                    // The header names the message in every language; subjects are translated.
+                    var kind = message.Headers[RapidStart.Domain.Notifications.NotificationKinds.Header] switch
+                    {
+                        RapidStart.Domain.Notifications.NotificationKinds.Invitation => Invitation,
+                        RapidStart.Domain.Notifications.NotificationKinds.TrialReminder => Reminder,
+                        RapidStart.Domain.Notifications.NotificationKinds.Inactivated => Inactivated,
+                        RapidStart.Domain.Notifications.NotificationKinds.Purged => Purged,
+                        _ => Other,
+                    };
                     var token = kind == Invitation && Link().Match(text) is { Success: true } link ? Uri.UnescapeDataString(link.Groups[1].Value) : null;
                     foreach (var to in message.To.Mailboxes)
                     {
