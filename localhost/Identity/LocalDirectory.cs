@@ -24,11 +24,9 @@ public sealed record LocalAccount(LocalTenant Tenant, Guid ObjectId, string Addr
 public sealed class LocalDirectory
 {
     /// <summary>The tenant of personal Microsoft accounts, as in Entra.</summary>
-    public static readonly Guid PersonalAccountsTenantId = Guid.Parse("9188040d-6c67-4c5b-b112-36a304b66dad");
+    public static readonly Guid PersonalAccountsTenantId = Guid.Parse(RapidStart.Infrastructure.Auth.AuthOptions.PersonalAccountsTenantId);
 
     public const string OperatorDomain = "rapidstart.example";
-    public const string PartnerRole = Caller.PartnerRole;
-    public const string SupportRole = Caller.SupportRole;
 
     private const string TenantSpace = "rapidstart-local-tenant";
     private const string UserSpace = "rapidstart-local-user";
@@ -41,7 +39,7 @@ public sealed class LocalDirectory
     {
         SeedPartnerTenants = seedPartnerIds.Distinct(StringComparer.OrdinalIgnoreCase).Order(StringComparer.Ordinal).Select(PartnerTenant).ToList();
         _seedPartnersByDomain = SeedPartnerTenants.ToDictionary(t => t.Domain, StringComparer.OrdinalIgnoreCase);
-        Operator = new LocalTenant(TenantIdOf(OperatorDomain), OperatorDomain, null, SupportRole);
+        Operator = new LocalTenant(TenantIdOf(OperatorDomain), OperatorDomain, null, Caller.SupportRole);
     }
 
     /// <summary>The tenants registered to their partners in the partner registry at start.</summary>
@@ -54,7 +52,7 @@ public sealed class LocalDirectory
     public static LocalTenant PartnerTenant(string partnerId)
     {
         var domain = partnerId.Trim().ToLowerInvariant() + ".example";
-        return new LocalTenant(TenantIdOf(domain), domain, partnerId.Trim(), PartnerRole);
+        return new LocalTenant(TenantIdOf(domain), domain, partnerId.Trim(), Caller.PartnerRole);
     }
 
     public static Guid TenantIdOf(string domain) => DeterministicGuid.From(TenantSpace, domain.ToLowerInvariant());

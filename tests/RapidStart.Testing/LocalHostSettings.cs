@@ -5,8 +5,7 @@ namespace RapidStart.Testing;
 /// <summary>
 /// The settings of a local host that tests run: Development, on the given ports, with its local
 /// identity provider on a port of its own (with this run's certificate and signing key), tables,
-/// task hub and mail folder of its own so that hosts don't see each other's data, no timers and no
-/// console telemetry.
+/// task hub and mail folder of its own so that hosts don't see each other's data, and no timers.
 /// </summary>
 public static class LocalHostSettings
 {
@@ -28,7 +27,6 @@ public static class LocalHostSettings
         ["RapidStart:Storage:TableName"] = prefix + unique,
         ["RapidStart:Storage:VoiceTableName"] = prefix + "voice" + unique,
         ["RapidStart:Email:PickupDirectory"] = mailDirectory,
-        ["RapidStart:Telemetry:Console"] = "false",
         ["RapidStart:Lifecycle:PublicBaseUrl"] = baseUrl + "/",
     }.With(LocalIdentity());
 
