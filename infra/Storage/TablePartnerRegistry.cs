@@ -107,14 +107,17 @@ public sealed class TablePartnerRegistry(TableRouter router) : IPartnerRegistry
         }).ConfigureAwait(false);
     }
 
-    /// <summary>A lost race (the partner row changed, or a tenant row appeared) is retried from a fresh read, which then tells a real conflict.</summary>
+    /// <summary>
+    /// A lost race (the partner row changed or went away, or a tenant row appeared) is retried from a
+    /// fresh read, which then tells a real conflict or a partner that is no longer there.
+    /// </summary>
     private async Task SubmitAsync(List<TableTransactionAction> actions, CancellationToken cancellationToken)
     {
         try
         {
             await TableTransactions.SubmitSkippingMissingDeletesAsync(Table, actions, cancellationToken).ConfigureAwait(false);
         }
-        catch (TableTransactionFailedException e) when (e.Status is 409 or 412)
+        catch (TableTransactionFailedException e) when (e.Status is 404 or 409 or 412)
         {
             throw new ConcurrencyConflictException();
         }

@@ -56,10 +56,11 @@ public static class TableTransactions
     }
 
     /// <summary>
-    /// Submits the transaction; when a Delete fails because its entity is already gone (404), drops
-    /// that Delete and submits the rest again: a delete is done once the entity is gone, and the
-    /// other operations still commit together. Responses of the remaining actions come back in order,
-    /// so index 0 is still the first action (never a Delete in this adapter's transactions).
+    /// Submits the transaction; when an unconditional Delete (<see cref="ETag.All"/>) fails because its
+    /// entity is already gone (404), drops that Delete and submits the rest again: such a delete is done
+    /// once the entity is gone, and the other operations still commit together. A Delete guarded by an
+    /// ETag is a precondition, so its 404 is thrown like any other failure: the caller lost a race.
+    /// Responses of the remaining actions come back in order.
     /// </summary>
     public static async Task<IReadOnlyList<Response>> SubmitSkippingMissingDeletesAsync(TableClient table, List<TableTransactionAction> actions, CancellationToken cancellationToken)
     {
@@ -74,6 +75,7 @@ public static class TableTransactions
                 && e.FailedTransactionActionIndex is { } index
                 && index < actions.Count
                 && actions[index].ActionType == TableTransactionActionType.Delete
+                && actions[index].ETag == ETag.All
                 && actions.Count > 1)
             {
                 actions.RemoveAt(index);

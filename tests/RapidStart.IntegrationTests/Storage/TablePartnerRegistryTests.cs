@@ -101,4 +101,57 @@ public sealed class TablePartnerRegistryTests(AzuriteFixture azurite)
         Assert.Null(await registry.FindPartnerIdAsync(TenantA, default));
         Assert.Empty(await _storage.RawPartitionAsync(TableKeys.PartnerRegistryPartition));
     }
+
+    [Fact]
+    public async Task Removals_racing_each_other_find_the_partner_once_and_never_fail()
+    {
+        // Arrange
+        var registry = Registry;
+        const int rounds = 10;
+        var removedPerRound = new List<int>();
+
+        // Act
+        for (var round = 0; round < rounds; round++)
+        {
+            await registry.PutAsync(new PartnerRegistration("P-1001", "Contoso Partners", [TenantA, TenantB, TenantC]), default);
+            var removals = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => Task.Run(() => registry.RemoveAsync("P-1001", default))));
+            removedPerRound.Add(removals.Count(removed => removed));
+        }
+
+        // Assert
+        Assert.All(removedPerRound, removed => Assert.Equal(1, removed));
+        Assert.Empty(await _storage.RawPartitionAsync(TableKeys.PartnerRegistryPartition));
+    }
+
+    [Fact]
+    public async Task A_replacement_racing_a_removal_leaves_either_the_whole_partner_or_nothing()
+    {
+        // Arrange
+        var registry = Registry;
+        const int rounds = 10;
+
+        for (var round = 0; round < rounds; round++)
+        {
+            await registry.PutAsync(new PartnerRegistration("P-1001", "Contoso Partners", [TenantA, TenantB]), default);
+
+            // Act
+            await Task.WhenAll(
+                Task.Run(() => registry.PutAsync(new PartnerRegistration("P-1001", "Contoso Partners Ltd", [TenantB, TenantC]), default)),
+                Task.Run(() => registry.RemoveAsync("P-1001", default)));
+
+            // Assert
+            var rows = await _storage.RawPartitionAsync(TableKeys.PartnerRegistryPartition);
+            if (await registry.GetAsync("P-1001", default) is { } partner)
+            {
+                Assert.Equal([TenantB, TenantC], partner.TenantIds);
+                Assert.Equal(3, rows.Count);
+                Assert.Equal("P-1001", await registry.FindPartnerIdAsync(TenantC, default));
+                await registry.RemoveAsync("P-1001", default);
+            }
+            else
+            {
+                Assert.Empty(rows);
+            }
+        }
+    }
 }
