@@ -205,7 +205,7 @@ public static class SweepBench
             await Load.ForEachAsync(Enumerable.Range(0, count), 16, async (i, ct) =>
             {
                 var (customer, subscription, signUp) = DueSubscription(DateTimeOffset.UtcNow - TimeSpan.FromMinutes(1 + Random.Shared.Next(0, 2 * 24 * 60)));
-                if (!await customers.InsertAsync(customer, null, ct))
+                if (!await customers.InsertAsync(customer, ct))
                 {
                     throw new InvalidOperationException($"Customer {customer.CustomerId} exists already.");
                 }

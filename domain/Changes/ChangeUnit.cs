@@ -135,24 +135,29 @@ public sealed class ChangeUnit(
         return committed;
     }
 
-    /// <summary>Adds a new customer with its follow-up row, then applies the follow-ups; false when the identifier is taken.</summary>
+    /// <summary>
+    /// Adds a new customer, then applies its follow-ups (its listing line); false when the identifier is
+    /// taken. Unlike a change, a new record needs no follow-up row nor hint: its identifier is
+    /// time-ordered, so the sweep finds every customer created since its last pass by one key-range
+    /// query (<see cref="FollowUpDispatcher.ListNewCustomersAsync"/>). A create stays two writes.
+    /// </summary>
     public async Task<bool> AddCustomerAsync(CustomerChange change, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(change);
-        var customer = change.Next;
-        PendingFollowUps? pending = null;
-        if (!change.AlreadyCommitted)
+        if (change.FollowUps is { } asked && (asked.Subscription is not null || asked.Mails is { Count: > 0 }))
         {
-            pending = await HintAsync(null, CustomerRegion(customer), customer.CustomerId, change.FollowUps, cancellationToken);
-            if (!await customers.InsertAsync(customer, pending, cancellationToken))
-            {
-                return false;
-            }
+            throw new ArgumentException("A new customer's only follow-up is its listing line; the sweep repairs nothing else for it.", nameof(change));
+        }
+
+        var customer = change.Next;
+        if (!change.AlreadyCommitted && !await customers.InsertAsync(customer, cancellationToken))
+        {
+            return false;
         }
 
         if (change.FollowUps is { IsEmpty: false } work)
         {
-            await dispatcher.ApplyAsync(work, pending, subscription: null, customer, signals: null, cancellationToken);
+            await dispatcher.ApplyAsync(work, pending: null, subscription: null, customer, signals: null, cancellationToken);
         }
 
         return true;

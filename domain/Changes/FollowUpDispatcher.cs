@@ -27,6 +27,12 @@ public sealed partial class FollowUpDispatcher(
     /// </summary>
     public static readonly TimeSpan LeftOverAfter = TimeSpan.FromSeconds(30);
 
+    /// <summary>How far back the first new-customer pass (no checkpoint yet) looks: a missed daily sweep and a margin.</summary>
+    public static readonly TimeSpan FirstListingLookBack = TimeSpan.FromDays(2);
+
+    /// <summary>Listing lines added at once by the new-customer pass: each is one round trip, mostly waiting.</summary>
+    private const int NewCustomerParallelism = 8;
+
     public static DateTimeOffset HintDueAt(PendingFollowUps pending) => pending.CommittedAt + LeftOverAfter;
 
     /// <summary>
@@ -108,6 +114,41 @@ public sealed partial class FollowUpDispatcher(
 
         return waiting;
     }
+
+    /// <summary>
+    /// Lists the customers of <paramref name="region"/> created since the last pass whose create did not
+    /// get as far as its listing line (a crash right after the insert). A new customer has no follow-up
+    /// row; its time-ordered identifier is its hint. Each pass reads the identifiers minted since the
+    /// checkpoint up to <see cref="LeftOverAfter"/> ago (younger creates are still listing themselves),
+    /// adds the missing lines (never over one a later change wrote), and then moves the checkpoint.
+    /// Returns how many lines it added.
+    /// </summary>
+    public async Task<int> ListNewCustomersAsync(string region, CancellationToken cancellationToken)
+    {
+        var until = clock.GetUtcNow() - LeftOverAfter;
+        var from = await customers.GetListedUntilAsync(region, cancellationToken) ?? until - FirstListingLookBack;
+        if (from >= until)
+        {
+            return 0;
+        }
+
+        var added = 0;
+        var parallel = new ParallelOptions { MaxDegreeOfParallelism = NewCustomerParallelism, CancellationToken = cancellationToken };
+        await Parallel.ForEachAsync(customers.ListCreatedAsync(region, from, until, cancellationToken), parallel, async (customer, token) =>
+        {
+            if (await customers.AddListingAsync(customer, token))
+            {
+                Interlocked.Increment(ref added);
+                LogNewCustomerListed(customer.CustomerId, customer.CreatedAt);
+            }
+        });
+
+        await customers.SetListedUntilAsync(region, until, cancellationToken);
+        return added;
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Customer {CustomerId}, created at {CreatedAt:O}, had no listing line; listed by the sweep")]
+    private partial void LogNewCustomerListed(string customerId, DateTimeOffset createdAt);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Left-over follow-ups {FollowUpId} of customer {CustomerId}, committed at {CommittedAt:O}, applied")]
     private partial void LogLeftoverApplied(string followUpId, string customerId, DateTimeOffset committedAt);

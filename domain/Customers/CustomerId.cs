@@ -14,18 +14,14 @@ public static class CustomerId
     private const string Alphabet = "0123456789abcdefghjkmnpqrstvwxyz";
     private const int SuffixLength = 26;
 
-    public static string New(string region, DateTimeOffset now)
-    {
-        Span<byte> bytes = stackalloc byte[16];
-        var ms = (ulong)now.ToUnixTimeMilliseconds();
-        for (var i = 0; i < 6; i++)
-        {
-            bytes[i] = (byte)(ms >> (8 * (5 - i)));
-        }
+    public static string New(string region, DateTimeOffset now) => Mint(region, now, randomTail: true);
 
-        RandomNumberGenerator.Fill(bytes[6..]);
-        return $"{region}-{Encode(bytes)}";
-    }
+    /// <summary>
+    /// The smallest identifier of <paramref name="region"/> that can be minted at or after
+    /// <paramref name="at"/>: identifiers sort by their minting time, so the customers minted in
+    /// [from, to) are the identifiers from <c>LowerBound(from)</c> up to <c>LowerBound(to)</c>.
+    /// </summary>
+    public static string LowerBound(string region, DateTimeOffset at) => Mint(region, at, randomTail: false);
 
     /// <summary>The region part of a well-formed identifier, or null for anything else.</summary>
     public static string? RegionOf(string? customerId)
@@ -45,6 +41,25 @@ public static class CustomerId
         }
 
         return customerId[..^(SuffixLength + 1)];
+    }
+
+    /// <summary>48 bits of Unix milliseconds, then 80 random bits (or zeros, for a bound).</summary>
+    private static string Mint(string region, DateTimeOffset at, bool randomTail)
+    {
+        Span<byte> bytes = stackalloc byte[16];
+        bytes.Clear();
+        var ms = (ulong)at.ToUnixTimeMilliseconds();
+        for (var i = 0; i < 6; i++)
+        {
+            bytes[i] = (byte)(ms >> (8 * (5 - i)));
+        }
+
+        if (randomTail)
+        {
+            RandomNumberGenerator.Fill(bytes[6..]);
+        }
+
+        return $"{region}-{Encode(bytes)}";
     }
 
     private static string Encode(ReadOnlySpan<byte> bytes)

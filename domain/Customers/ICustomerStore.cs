@@ -10,8 +10,11 @@ public interface ICustomerStore
 {
     Task<Versioned<Customer>?> GetAsync(string customerId, CancellationToken cancellationToken);
 
-    /// <summary>Inserts a new customer record, with its follow-up row in the same transaction; false when the identifier is taken.</summary>
-    Task<bool> InsertAsync(Customer customer, PendingFollowUps? followUps, CancellationToken cancellationToken);
+    /// <summary>
+    /// Inserts a new customer record; false when the identifier is taken. A new customer needs no
+    /// follow-up row: the sweep finds it by its time-ordered identifier (<see cref="ListCreatedAsync"/>).
+    /// </summary>
+    Task<bool> InsertAsync(Customer customer, CancellationToken cancellationToken);
 
     /// <summary>
     /// Replaces the record if its ETag is still <paramref name="etag"/>, with its follow-up row in the same
@@ -22,7 +25,21 @@ public interface ICustomerStore
     /// <summary>Writes the customer's entry in its partner's listing (last writer wins: it is a copy).</summary>
     Task UpsertListingAsync(Customer customer, CancellationToken cancellationToken);
 
+    /// <summary>Writes the customer's listing line unless it has one (a later change may have written a newer copy); false when it had.</summary>
+    Task<bool> AddListingAsync(Customer customer, CancellationToken cancellationToken);
+
     Task<bool> IsListedAsync(Customer customer, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The customers of <paramref name="region"/> whose identifiers were minted in [<paramref name="from"/>,
+    /// <paramref name="to"/>): one key-range query, as identifiers sort by their minting time.
+    /// </summary>
+    IAsyncEnumerable<Customer> ListCreatedAsync(string region, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken);
+
+    /// <summary>Up to when the sweep has made sure that the new customers of <paramref name="region"/> are listed; null before its first pass.</summary>
+    Task<DateTimeOffset?> GetListedUntilAsync(string region, CancellationToken cancellationToken);
+
+    Task SetListedUntilAsync(string region, DateTimeOffset until, CancellationToken cancellationToken);
 
     Task<Page<Customer>> ListAsync(string partnerId, string? continuationToken, int pageSize, CancellationToken cancellationToken);
 

@@ -29,14 +29,18 @@ public sealed class ExpirySweep(
     /// <summary>A sweep without a Durable client: follow-ups that must tell an orchestration wait for a sweep with one.</summary>
     public Task<SweepResult> RunAsync(CancellationToken cancellationToken) => RunAsync(signals: null, cancellationToken);
 
-    /// <summary>Applies what is due, and the follow-ups a crash left behind (their hints are in the same index).</summary>
+    /// <summary>
+    /// Applies what is due, and the follow-ups a crash left behind: rows found by their hints in the
+    /// same index, and new customers' listing lines found by their identifiers.
+    /// </summary>
     public async Task<SweepResult> RunAsync(ILifecycleSignals? signals, CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow();
         var fromDay = DateOnly.FromDateTime((now - LookBack).UtcDateTime);
-        int examined = 0, inactivated = 0, purged = 0;
+        int examined = 0, inactivated = 0, purged = 0, listed = 0;
         foreach (var region in catalog.Regions)
         {
+            listed += await followUps.ListNewCustomersAsync(region, cancellationToken);
             var due = await store.ListDueAsync(region, fromDay, now, cancellationToken);
             await Parallel.ForEachAsync(due, new ParallelOptions { MaxDegreeOfParallelism = Parallelism, CancellationToken = cancellationToken }, async (item, token) =>
             {
@@ -66,7 +70,9 @@ public sealed class ExpirySweep(
             });
         }
 
-        logger.LogInformation("Expiry sweep examined {Examined} due items: {Inactivated} inactivated, {Purged} purged", examined, inactivated, purged);
+        logger.LogInformation(
+            "Expiry sweep examined {Examined} due items: {Inactivated} inactivated, {Purged} purged; {Listed} new customers listed that their create had not",
+            examined, inactivated, purged, listed);
         return new SweepResult(examined, inactivated, purged);
     }
 

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Azure;
 using Azure.Data.Tables;
 using Microsoft.Extensions.Logging;
@@ -34,13 +35,13 @@ public sealed partial class TableCustomerStore(
         return response.HasValue ? new Versioned<Customer>(CustomerMapping.ToDomain(response.Value!), response.Value!.ETag.ToString()) : null;
     }
 
-    public async Task<bool> InsertAsync(Customer customer, PendingFollowUps? followUps, CancellationToken cancellationToken)
+    public async Task<bool> InsertAsync(Customer customer, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(customer);
         await router.EnsureTablesAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            await WriteAsync(customer, new TableTransactionAction(TableTransactionActionType.Add, CustomerMapping.ToEntity(customer)), followUps, cancellationToken)
+            await WriteAsync(customer, new TableTransactionAction(TableTransactionActionType.Add, CustomerMapping.ToEntity(customer)), followUps: null, cancellationToken)
                 .ConfigureAwait(false);
             return true;
         }
@@ -113,6 +114,52 @@ public sealed partial class TableCustomerStore(
         await router.For(CustomerMapping.RegionOf(customer))
             .UpsertEntityAsync(CustomerMapping.ToListing(customer), TableUpdateMode.Replace, cancellationToken)
             .ConfigureAwait(false);
+    }
+
+    public async Task<bool> AddListingAsync(Customer customer, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(customer);
+        await router.EnsureTablesAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await router.For(CustomerMapping.RegionOf(customer)).AddEntityAsync(CustomerMapping.ToListing(customer), cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+        catch (RequestFailedException e) when (e.Status == 409)
+        {
+            return false;
+        }
+    }
+
+    public async IAsyncEnumerable<Customer> ListCreatedAsync(
+        string region, DateTimeOffset from, DateTimeOffset to, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(region);
+        await router.EnsureTablesAsync(cancellationToken).ConfigureAwait(false);
+        var filter = TableClient.CreateQueryFilter(
+            $"PartitionKey ge {TableKeys.CustomerPartition(region, CustomerId.LowerBound(region, from))} and PartitionKey lt {TableKeys.CustomerPartition(region, CustomerId.LowerBound(region, to))} and RowKey eq {TableKeys.CustomerRow}");
+        await foreach (var entity in router.For(region).QueryAsync<CustomerEntity>(filter, cancellationToken: cancellationToken).ConfigureAwait(false))
+        {
+            yield return CustomerMapping.ToDomain(entity);
+        }
+    }
+
+    public async Task<DateTimeOffset?> GetListedUntilAsync(string region, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(region);
+        await router.EnsureTablesAsync(cancellationToken).ConfigureAwait(false);
+        var response = await router.For(region)
+            .GetEntityIfExistsAsync<ListedUntilEntity>(TableKeys.SweepPartition(region), TableKeys.ListedUntilRow, cancellationToken: cancellationToken)
+            .ConfigureAwait(false);
+        return response.HasValue ? response.Value!.ListedUntil : null;
+    }
+
+    public async Task SetListedUntilAsync(string region, DateTimeOffset until, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(region);
+        await router.EnsureTablesAsync(cancellationToken).ConfigureAwait(false);
+        var entity = new ListedUntilEntity { PartitionKey = TableKeys.SweepPartition(region), RowKey = TableKeys.ListedUntilRow, ListedUntil = until };
+        await router.For(region).UpsertEntityAsync(entity, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
     }
 
     public async Task<bool> IsListedAsync(Customer customer, CancellationToken cancellationToken)

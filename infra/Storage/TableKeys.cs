@@ -21,6 +21,7 @@ public static class TableKeys
     public const string UserPrefix = "user|";
     public const string FollowUpPrefix = "followup|";
     public const string PartnerPrefix = "partner|";
+    public const string ListedUntilRow = "customers-listed-until";
     public const string TenantPrefix = "tenant|";
 
     /// <summary>
@@ -62,6 +63,9 @@ public static class TableKeys
     public static string VoiceClaimPartition(string region, string accountNumber) => Join(region, "voiceclaim", accountNumber);
 
     public static string ServiceListPartition(string region, string partnerId) => Join(region, "services", partnerId);
+
+    /// <summary>The sweep's own bookkeeping in a region (how far it has listed new customers).</summary>
+    public static string SweepPartition(string region) => Join(region, "sweep");
 
     public static string DuePartition(string region, DateOnly day) =>
         Join(region, "due", day.ToString("yyyyMMdd", CultureInfo.InvariantCulture));

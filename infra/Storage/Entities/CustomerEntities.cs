@@ -41,6 +41,15 @@ internal sealed class VoiceClaimEntity : StoredEntity
     public DateTimeOffset ClaimedAt { get; set; }
 }
 
+/// <summary>
+/// How far the sweep has made sure that new customers are listed: PK <c>{region}|sweep</c>, RK
+/// <c>customers-listed-until</c>.
+/// </summary>
+internal sealed class ListedUntilEntity : StoredEntity
+{
+    public DateTimeOffset ListedUntil { get; set; }
+}
+
 /// <summary>Customer records to and from their entities; the only place that knows both shapes.</summary>
 internal static class CustomerMapping
 {

@@ -76,20 +76,20 @@ public sealed class FollowUpRowTests(AzuriteFixture azurite)
     {
         // Arrange
         var customer = StorageHarness.NewCustomer("eu-west", "partner-1");
-        var created = Pending(new SubscriptionKey("eu-west", customer.CustomerId, ""), FollowUps.CustomerListing(customer.CustomerId));
-        Assert.True(await _storage.Customers.InsertAsync(customer, created, default));
+        Assert.True(await _storage.Customers.InsertAsync(customer, default));
         var current = (await _storage.Customers.GetAsync(customer.CustomerId, default))!;
+        var winning = Pending(new SubscriptionKey("eu-west", customer.CustomerId, ""), FollowUps.CustomerListing(customer.CustomerId));
         var stale = Pending(new SubscriptionKey("eu-west", customer.CustomerId, ""), FollowUps.CustomerListing(customer.CustomerId));
-        await _storage.Customers.ReplaceAsync(customer.WithVoiceAccount("V-1"), current.ETag, null, default);
+        await _storage.Customers.ReplaceAsync(customer.WithVoiceAccount("V-1"), current.ETag, winning, default);
 
         // Act
         var conflict = await Record.ExceptionAsync(() => _storage.Customers.ReplaceAsync(customer.WithVoiceAccount("V-2"), current.ETag, stale, default));
 
-        // Assert: the insert's row is there; the losing replace left no row.
+        // Assert: the winning replace's row is there; the losing replace left no row.
         Assert.IsType<ConcurrencyConflictException>(conflict);
         Assert.Equal("V-1", (await _storage.Customers.GetAsync(customer.CustomerId, default))!.Value.VoiceAccountNumber);
         var row = Assert.Single(await _storage.FollowUps.ListPendingAsync("eu-west", customer.CustomerId, default));
-        Assert.Equal(created.Id, row.Id);
+        Assert.Equal(winning.Id, row.Id);
         Assert.Equal(customer.CustomerId, row.FollowUps.Customer);
         Assert.Null(row.FollowUps.Subscription);
     }

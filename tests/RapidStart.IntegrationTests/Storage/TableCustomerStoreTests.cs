@@ -19,7 +19,7 @@ public sealed class TableCustomerStoreTests(AzuriteFixture azurite)
         var customer = StorageHarness.NewCustomer("eu-west", "partner-1");
 
         // Act
-        var inserted = await _storage.Customers.InsertAsync(customer, null, default);
+        var inserted = await _storage.Customers.InsertAsync(customer, default);
         var read = await _storage.Customers.GetAsync(customer.CustomerId, default);
 
         // Assert
@@ -44,7 +44,7 @@ public sealed class TableCustomerStoreTests(AzuriteFixture azurite)
     {
         // Arrange
         var customer = StorageHarness.NewCustomer("eu-west", "partner-1");
-        await _storage.Customers.InsertAsync(customer, null, default);
+        await _storage.Customers.InsertAsync(customer, default);
         var current = await _storage.Customers.GetAsync(customer.CustomerId, default);
 
         // Act
@@ -62,10 +62,10 @@ public sealed class TableCustomerStoreTests(AzuriteFixture azurite)
     {
         // Arrange
         var customer = StorageHarness.NewCustomer("eu-west", "partner-1");
-        await _storage.Customers.InsertAsync(customer, null, default);
+        await _storage.Customers.InsertAsync(customer, default);
 
         // Act
-        var second = await _storage.Customers.InsertAsync(customer with { PartnerId = "partner-2" }, null, default);
+        var second = await _storage.Customers.InsertAsync(customer with { PartnerId = "partner-2" }, default);
 
         // Assert
         Assert.False(second);
@@ -92,7 +92,7 @@ public sealed class TableCustomerStoreTests(AzuriteFixture azurite)
     {
         // Arrange
         var customer = StorageHarness.NewCustomer("eu-west", "partner-1");
-        await _storage.Customers.InsertAsync(customer, null, default);
+        await _storage.Customers.InsertAsync(customer, default);
         var original = await _storage.Customers.GetAsync(customer.CustomerId, default);
         var renamed = customer with { Organization = customer.Organization! with { Name = "Renamed AG" } };
 
@@ -117,7 +117,7 @@ public sealed class TableCustomerStoreTests(AzuriteFixture azurite)
         var customer = StorageHarness.NewCustomer("eu-west", "partner-1");
 
         // Act
-        await _storage.Customers.InsertAsync(customer, null, default);
+        await _storage.Customers.InsertAsync(customer, default);
         await _storage.Customers.UpsertListingAsync(customer, default);
 
         // Assert

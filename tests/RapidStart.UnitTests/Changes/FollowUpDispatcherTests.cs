@@ -113,4 +113,46 @@ public class FollowUpDispatcherTests
         Assert.False(FollowUps.CustomerListing(_customer.CustomerId).IsEmpty);
         Assert.False(new FollowUps(Mails: [new EmailMessage("a@b.c", "s", "t", "h", "k")]).IsEmpty);
     }
+
+    [Fact]
+    public async Task ListNewCustomersAsync_adds_the_missing_lines_of_customers_minted_since_the_checkpoint_and_moves_it()
+    {
+        // Arrange: one create that died after its insert, one that got as far as its line.
+        var checkpoint = TestData.Start;
+        var unlisted = TestData.Customer() with { CustomerId = CustomerId.New("eu-west", TestData.Start.AddMinutes(1)) };
+        var listed = TestData.Customer() with { CustomerId = CustomerId.New("eu-west", TestData.Start.AddMinutes(2)) };
+        var upTo = _clock.GetUtcNow() - FollowUpDispatcher.LeftOverAfter;
+        _customers.Setup(c => c.GetListedUntilAsync("eu-west", It.IsAny<CancellationToken>())).ReturnsAsync(checkpoint);
+        _customers.Setup(c => c.ListCreatedAsync("eu-west", checkpoint, upTo, It.IsAny<CancellationToken>())).Returns(new[] { unlisted, listed }.ToAsyncEnumerable());
+        _customers.Setup(c => c.AddListingAsync(unlisted, It.IsAny<CancellationToken>())).ReturnsAsync(true);
+        _customers.Setup(c => c.AddListingAsync(listed, It.IsAny<CancellationToken>())).ReturnsAsync(false);
+
+        // Act
+        var added = await _dispatcher.ListNewCustomersAsync("eu-west", CancellationToken.None);
+
+        // Assert: lines are only added, never overwritten (a later change may have written a newer copy).
+        Assert.Equal(1, added);
+        _customers.Verify(c => c.UpsertListingAsync(It.IsAny<Customer>(), It.IsAny<CancellationToken>()), Times.Never);
+        _customers.Verify(c => c.SetListedUntilAsync("eu-west", upTo, It.IsAny<CancellationToken>()), Times.Once);
+    }
+
+    [Fact]
+    public async Task ListNewCustomersAsync_without_a_checkpoint_looks_back_two_days_and_a_failure_keeps_the_old_checkpoint()
+    {
+        // Arrange
+        var upTo = _clock.GetUtcNow() - FollowUpDispatcher.LeftOverAfter;
+        var customer = TestData.Customer();
+        _customers.Setup(c => c.GetListedUntilAsync("eu-west", It.IsAny<CancellationToken>())).ReturnsAsync((DateTimeOffset?)null);
+        _customers.Setup(c => c.ListCreatedAsync("eu-west", upTo - FollowUpDispatcher.FirstListingLookBack, upTo, It.IsAny<CancellationToken>()))
+            .Returns(new[] { customer }.ToAsyncEnumerable());
+        _customers.Setup(c => c.AddListingAsync(customer, It.IsAny<CancellationToken>())).ThrowsAsync(new TimeoutException("storage"));
+
+        // Act
+        var failure = await Record.ExceptionAsync(() => _dispatcher.ListNewCustomersAsync("eu-west", CancellationToken.None));
+
+        // Assert: the next pass starts from the same place.
+        Assert.IsType<TimeoutException>(failure);
+        _customers.Verify(c => c.ListCreatedAsync("eu-west", upTo - TimeSpan.FromDays(2), upTo, It.IsAny<CancellationToken>()), Times.Once);
+        _customers.Verify(c => c.SetListedUntilAsync(It.IsAny<string>(), It.IsAny<DateTimeOffset>(), It.IsAny<CancellationToken>()), Times.Never);
+    }
 }

@@ -26,7 +26,7 @@ public class CustomerServiceTests
     public CustomerServiceTests()
     {
         _service = new CustomerService(_store.Object, _voice.Object, ServiceCatalog.Default(), _clock, TestData.Changes(new Mock<ISubscriptionStore>().Object, _store.Object, _clock));
-        _store.Setup(s => s.InsertAsync(It.IsAny<Customer>(), It.IsAny<PendingFollowUps?>(), It.IsAny<CancellationToken>())).ReturnsAsync(true);
+        _store.Setup(s => s.InsertAsync(It.IsAny<Customer>(), It.IsAny<CancellationToken>())).ReturnsAsync(true);
         _voice.Setup(v => v.FindAsync(TestData.PartnerId, TestData.VoiceNumber, It.IsAny<CancellationToken>())).ReturnsAsync(_account);
         _voice.Setup(v => v.FindAsync(TestData.OtherPartnerId, OtherPartnersNumber, It.IsAny<CancellationToken>()))
             .ReturnsAsync(new VoiceAccount(OtherPartnersNumber, TestData.OtherPartnerId, "Northwind", TestData.Address("FR")));
@@ -61,7 +61,7 @@ public class CustomerServiceTests
         Assert.Equal(TestData.PartnerId, customer.PartnerId);
         Assert.Equal(TestData.Start, customer.CreatedAt);
         Assert.Null(customer.VoiceAccountNumber);
-        _store.Verify(s => s.InsertAsync(customer, It.IsAny<PendingFollowUps?>(), It.IsAny<CancellationToken>()), Times.Once);
+        _store.Verify(s => s.InsertAsync(customer, It.IsAny<CancellationToken>()), Times.Once);
         _store.Verify(s => s.UpsertListingAsync(customer, It.IsAny<CancellationToken>()), Times.Once);
     }
 
@@ -85,7 +85,7 @@ public class CustomerServiceTests
         var order = new List<string>();
         _store.Setup(s => s.TryClaimVoiceNumberAsync("eu-west", TestData.VoiceNumber, It.IsAny<string>(), null, It.IsAny<CancellationToken>()))
             .Callback(() => order.Add("claim")).ReturnsAsync(true);
-        _store.Setup(s => s.InsertAsync(It.IsAny<Customer>(), It.IsAny<PendingFollowUps?>(), It.IsAny<CancellationToken>())).Callback(() => order.Add("insert")).ReturnsAsync(true);
+        _store.Setup(s => s.InsertAsync(It.IsAny<Customer>(), It.IsAny<CancellationToken>())).Callback(() => order.Add("insert")).ReturnsAsync(true);
         _store.Setup(s => s.UpsertListingAsync(It.IsAny<Customer>(), It.IsAny<CancellationToken>())).Callback(() => order.Add("list")).Returns(Task.CompletedTask);
 
         // Act
@@ -107,7 +107,7 @@ public class CustomerServiceTests
         // Assert
         Assert.True(problem.Errors!.ContainsKey("voiceAccountNumber"));
         _voice.Verify(v => v.FindAsync(TestData.PartnerId, OtherPartnersNumber, It.IsAny<CancellationToken>()), Times.Once);
-        _store.Verify(s => s.InsertAsync(It.IsAny<Customer>(), It.IsAny<PendingFollowUps?>(), It.IsAny<CancellationToken>()), Times.Never);
+        _store.Verify(s => s.InsertAsync(It.IsAny<Customer>(), It.IsAny<CancellationToken>()), Times.Never);
         _store.Verify(s => s.TryClaimVoiceNumberAsync(It.IsAny<string>(), It.IsAny<string>(), It.IsAny<string>(), It.IsAny<VoiceClaim?>(), It.IsAny<CancellationToken>()), Times.Never);
     }
 
@@ -134,7 +134,7 @@ public class CustomerServiceTests
 
         // Assert
         Assert.Contains("'existing'", Assert.Single(problem.Errors!["kind"]));
-        _store.Verify(s => s.InsertAsync(It.IsAny<Customer>(), It.IsAny<PendingFollowUps?>(), It.IsAny<CancellationToken>()), Times.Never);
+        _store.Verify(s => s.InsertAsync(It.IsAny<Customer>(), It.IsAny<CancellationToken>()), Times.Never);
     }
 
     [Theory]
@@ -148,7 +148,7 @@ public class CustomerServiceTests
 
         // Assert
         Assert.True(problem.Errors!.ContainsKey("organization.address.countryRegion"));
-        _store.Verify(s => s.InsertAsync(It.IsAny<Customer>(), It.IsAny<PendingFollowUps?>(), It.IsAny<CancellationToken>()), Times.Never);
+        _store.Verify(s => s.InsertAsync(It.IsAny<Customer>(), It.IsAny<CancellationToken>()), Times.Never);
     }
 
     [Theory]
@@ -178,7 +178,7 @@ public class CustomerServiceTests
 
         // Assert
         Assert.Contains("other than the one you signed in with", Assert.Single(problem.Errors!["administrator.microsoftAccountId"]));
-        _store.Verify(s => s.InsertAsync(It.IsAny<Customer>(), It.IsAny<PendingFollowUps?>(), It.IsAny<CancellationToken>()), Times.Never);
+        _store.Verify(s => s.InsertAsync(It.IsAny<Customer>(), It.IsAny<CancellationToken>()), Times.Never);
     }
 
     [Fact]
@@ -211,7 +211,7 @@ public class CustomerServiceTests
 
         // Assert
         Assert.Contains(TestData.VoiceNumber, problem.Message);
-        _store.Verify(s => s.InsertAsync(It.IsAny<Customer>(), It.IsAny<PendingFollowUps?>(), It.IsAny<CancellationToken>()), Times.Never);
+        _store.Verify(s => s.InsertAsync(It.IsAny<Customer>(), It.IsAny<CancellationToken>()), Times.Never);
         _store.Verify(s => s.TryClaimVoiceNumberAsync(It.IsAny<string>(), It.IsAny<string>(), It.IsAny<string>(), It.IsAny<VoiceClaim?>(), It.IsAny<CancellationToken>()), Times.Never);
     }
 
@@ -231,7 +231,7 @@ public class CustomerServiceTests
         // Assert
         Assert.Same(halfCreated, customer);
         _store.Verify(s => s.UpsertListingAsync(halfCreated, It.IsAny<CancellationToken>()), Times.Once);
-        _store.Verify(s => s.InsertAsync(It.IsAny<Customer>(), It.IsAny<PendingFollowUps?>(), It.IsAny<CancellationToken>()), Times.Never);
+        _store.Verify(s => s.InsertAsync(It.IsAny<Customer>(), It.IsAny<CancellationToken>()), Times.Never);
     }
 
     [Fact]

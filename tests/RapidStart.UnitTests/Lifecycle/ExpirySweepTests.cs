@@ -37,6 +37,8 @@ public class ExpirySweepTests
 
         _store.Setup(s => s.GetAsync(It.IsAny<SubscriptionKey>(), It.IsAny<CancellationToken>()))
             .ReturnsAsync((SubscriptionKey key, CancellationToken _) => _rows.GetValueOrDefault(key));
+        _customers.Setup(c => c.ListCreatedAsync(It.IsAny<string>(), It.IsAny<DateTimeOffset>(), It.IsAny<DateTimeOffset>(), It.IsAny<CancellationToken>()))
+            .Returns(AsyncEnumerable.Empty<Customer>());
         _store.Setup(s => s.CommitAsync(It.IsAny<SubscriptionCommit>(), It.IsAny<CancellationToken>()))
             .ReturnsAsync((SubscriptionCommit commit, CancellationToken _) =>
             {
