@@ -9,7 +9,7 @@ namespace RapidStart.IntegrationTests.LocalHost;
 public class StoredHistoryTests
 {
     [Fact]
-    public void Parse_EventsSerializedAsTheProviderDoes_ComesBackWithTheirTypesAndFields()
+    public void Parse_events_serialized_as_the_provider_does_comes_back_with_their_types_and_fields()
     {
         // Arrange: what AzureStorageOrchestrationService.GetOrchestrationHistoryAsync returns.
         var fireAt = new DateTime(2026, 12, 1, 8, 30, 0, DateTimeKind.Utc);
@@ -44,6 +44,6 @@ public class StoredHistoryTests
     [InlineData(null)]
     [InlineData("")]
     [InlineData("[]")]
-    public void Parse_NoHistory_IsEmpty(string? serialized) =>
+    public void Parse_no_history_is_empty(string? serialized) =>
         Assert.Empty(StoredHistory.Parse(serialized));
 }

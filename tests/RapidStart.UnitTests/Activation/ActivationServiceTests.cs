@@ -57,7 +57,7 @@ public class ActivationServiceTests
     }
 
     [Fact]
-    public async Task AcceptAsync_WellFormedButUnknownToken_AnswersNotFound()
+    public async Task AcceptAsync_well_formed_but_unknown_token_answers_not_found()
     {
         // Arrange
         var unknown = ActivationToken.Issue(_key);
@@ -70,7 +70,7 @@ public class ActivationServiceTests
     }
 
     [Fact]
-    public async Task AcceptAsync_TokenForAnUnknownCustomer_AnswersNotFound()
+    public async Task AcceptAsync_token_for_an_unknown_customer_answers_not_found()
     {
         // Arrange
         var stranger = ActivationToken.Issue(new SubscriptionKey("eu-west", TestData.NewCustomerId(), "rapidstart"));
@@ -87,7 +87,7 @@ public class ActivationServiceTests
     [InlineData("a.b")]
     [InlineData("a.b.tooshort")]
     [InlineData("a..bbbbbbbbbbbbbbbbbbbbbbbbbbbbbb")]
-    public async Task AcceptAsync_MalformedToken_AnswersNotFoundWithoutAStorageRead(string token)
+    public async Task AcceptAsync_malformed_token_answers_not_found_without_a_storage_read(string token)
     {
         // Act
         await TestData.ThrowsProblemAsync(ProblemKind.NotFound, () => AcceptAs(TestData.AdministratorAccount, token));
@@ -101,7 +101,7 @@ public class ActivationServiceTests
     [InlineData(TokenState.Used)]
     [InlineData(TokenState.Superseded)]
     [InlineData(TokenState.Revoked)]
-    public async Task AcceptAsync_DeadToken_IsGoneAndSaysToAskThePartner(TokenState state)
+    public async Task AcceptAsync_dead_token_is_gone_and_says_to_ask_the_partner(TokenState state)
     {
         // Arrange
         StoreToken(state);
@@ -115,7 +115,7 @@ public class ActivationServiceTests
     }
 
     [Fact]
-    public async Task AcceptAsync_ExpiredToken_IsGoneAndSaysToAskThePartner()
+    public async Task AcceptAsync_expired_token_is_gone_and_says_to_ask_the_partner()
     {
         // Arrange
         _clock.Advance(TimeSpan.FromDays(30));
@@ -130,7 +130,7 @@ public class ActivationServiceTests
     }
 
     [Fact]
-    public async Task AcceptAsync_LiveTokenNoLongerTheSubscriptionsLink_IsGone()
+    public async Task AcceptAsync_live_token_no_longer_the_subscriptions_link_is_gone()
     {
         // Arrange
         StoreSubscription(TestData.Invited(_customer).WithIssuedToken("another-hash"));
@@ -144,7 +144,7 @@ public class ActivationServiceTests
     }
 
     [Fact]
-    public async Task AcceptAsync_PurgedSubscription_IsGoneAndSaysToAskThePartner()
+    public async Task AcceptAsync_purged_subscription_is_gone_and_says_to_ask_the_partner()
     {
         // Arrange
         StoreSubscription(TestData.Invited(_customer).WithIssuedToken(_hash) with { Status = SubscriptionStatus.Purged });
@@ -158,7 +158,7 @@ public class ActivationServiceTests
     }
 
     [Fact]
-    public async Task AcceptAsync_SignedInWithAnotherAccount_IsForbiddenAndChangesNothing()
+    public async Task AcceptAsync_signed_in_with_another_account_is_forbidden_and_changes_nothing()
     {
         // Act
         var problem = await TestData.ThrowsProblemAsync(ProblemKind.Forbidden, () => AcceptAs("mallory@contoso.com"));
@@ -169,7 +169,7 @@ public class ActivationServiceTests
     }
 
     [Fact]
-    public async Task AcceptAsync_InvitedAddressNotVerifiedByTheToken_IsForbiddenAndChangesNothing()
+    public async Task AcceptAsync_invited_address_not_verified_by_the_token_is_forbidden_and_changes_nothing()
     {
         // Arrange: a work account whose tenant did not verify its email domain (no xms_edov), named like the invited one
         var unverified = TestData.User(TestData.AdministratorAccount) with { VerifiedAddress = null };
@@ -185,7 +185,7 @@ public class ActivationServiceTests
     }
 
     [Fact]
-    public async Task AcceptAsync_NeitherBoxTicked_IsInvalidListingBothFields()
+    public async Task AcceptAsync_neither_box_ticked_is_invalid_listing_both_fields()
     {
         // Act
         var problem = await TestData.ThrowsProblemAsync(ProblemKind.Invalid, () => AcceptAs(TestData.AdministratorAccount, agreement: false, privacy: false));
@@ -198,7 +198,7 @@ public class ActivationServiceTests
     [Theory]
     [InlineData(false, true, "acceptAgreement")]
     [InlineData(true, false, "acceptPrivacyStatement")]
-    public async Task AcceptAsync_OneBoxNotTicked_IsInvalidOnThatField(bool agreement, bool privacy, string field)
+    public async Task AcceptAsync_one_box_not_ticked_is_invalid_on_that_field(bool agreement, bool privacy, string field)
     {
         // Act
         var problem = await TestData.ThrowsProblemAsync(ProblemKind.Invalid, () => AcceptAs(TestData.AdministratorAccount, agreement: agreement, privacy: privacy));
@@ -209,7 +209,7 @@ public class ActivationServiceTests
     }
 
     [Fact]
-    public async Task AcceptAsync_InvitedAccount_CommitsActiveUsedTokenAndAdministratorThenSignalsAccepted()
+    public async Task AcceptAsync_invited_account_commits_active_used_token_and_administrator_then_signals_accepted()
     {
         // Arrange
         var order = new List<string>();

@@ -25,7 +25,7 @@ public class BearerTokenValidatorTests
     private Task<SignedInAccount?> ValidateAsync(string token) => _validator.ValidateAsync("Bearer " + token, CancellationToken.None);
 
     [Fact]
-    public async Task ValidateAsync_WorkAccountOfAnyTenant_IsTheAccountWithItsIdentity()
+    public async Task ValidateAsync_work_account_of_any_tenant_is_the_account_with_its_identity()
     {
         // Act
         var account = await ValidateAsync(_entra.Issue(EntraTokens.WorkAccount()));
@@ -38,7 +38,7 @@ public class BearerTokenValidatorTests
     }
 
     [Fact]
-    public async Task ValidateAsync_PersonalMicrosoftAccount_IsAccepted()
+    public async Task ValidateAsync_personal_Microsoft_account_is_accepted()
     {
         // Act
         var account = await ValidateAsync(_entra.Issue(EntraTokens.PersonalAccount()));
@@ -49,28 +49,28 @@ public class BearerTokenValidatorTests
     }
 
     [Fact]
-    public async Task ValidateAsync_AudienceIsTheApplicationIdUri_IsAccepted()
+    public async Task ValidateAsync_accepts_the_application_ID_URI_as_audience()
     {
         // Act + Assert
         Assert.NotNull(await ValidateAsync(_entra.Issue(EntraTokens.WorkAccount(), audience: $"api://{EntraTokens.ClientId}")));
     }
 
     [Fact]
-    public async Task ValidateAsync_AnotherAudience_IsRefused()
+    public async Task ValidateAsync_another_audience_is_refused()
     {
         // Act + Assert
         Assert.Null(await ValidateAsync(_entra.Issue(EntraTokens.WorkAccount(), audience: "api://some-other-api")));
     }
 
     [Fact]
-    public async Task ValidateAsync_ExpiredToken_IsRefused()
+    public async Task ValidateAsync_expired_token_is_refused()
     {
         // Act + Assert: past the two minutes of clock skew
         Assert.Null(await ValidateAsync(_entra.Issue(EntraTokens.WorkAccount(), expires: DateTime.UtcNow.AddMinutes(-5))));
     }
 
     [Fact]
-    public async Task ValidateAsync_SignedByAnotherKeyWithTheSameKeyId_IsRefused()
+    public async Task ValidateAsync_signed_by_another_key_with_the_same_key_ID_is_refused()
     {
         // Arrange: an attacker's key that claims the published key's id
         var published = _entra.Issue(EntraTokens.WorkAccount());
@@ -82,7 +82,7 @@ public class BearerTokenValidatorTests
     }
 
     [Fact]
-    public async Task ValidateAsync_ValidTokenAfterAForgedOne_IsStillAccepted()
+    public async Task ValidateAsync_accepts_a_valid_token_after_a_forged_one()
     {
         // Arrange: a signature failure makes the handler switch the parameters it was given to
         // "refresh first, then last known good"; that must not stick for the next caller
@@ -99,7 +99,7 @@ public class BearerTokenValidatorTests
     }
 
     [Fact]
-    public async Task ValidateAsync_AlgNone_IsRefused()
+    public async Task ValidateAsync_alg_none_is_refused()
     {
         // Arrange: the same claims with no signature
         static string Part(string json) => Base64UrlEncoder.Encode(Encoding.UTF8.GetBytes(json));
@@ -112,7 +112,7 @@ public class BearerTokenValidatorTests
     }
 
     [Fact]
-    public async Task ValidateAsync_SymmetricKeyToken_IsRefused()
+    public async Task ValidateAsync_symmetric_key_token_is_refused()
     {
         // Act + Assert: HS256 with a key the caller chose
         var hmac = new SymmetricSecurityKey(RandomNumberGenerator.GetBytes(32)) { KeyId = "hmac" };
@@ -126,7 +126,7 @@ public class BearerTokenValidatorTests
     }
 
     [Fact]
-    public async Task ValidateAsync_IssuerOfAnotherTenantThanTid_IsRefused()
+    public async Task ValidateAsync_issuer_of_another_tenant_than_tid_is_refused()
     {
         // Arrange: the templated issuer must name the token's own tenant
         var token = _entra.Issue(EntraTokens.WorkAccount(), issuer: _entra.IssuerOf("11111111-2222-3333-4444-555555555555"));
@@ -136,7 +136,7 @@ public class BearerTokenValidatorTests
     }
 
     [Fact]
-    public async Task ValidateAsync_IssuerOfAnotherAuthority_IsRefused()
+    public async Task ValidateAsync_issuer_of_another_authority_is_refused()
     {
         // Act + Assert
         Assert.Null(await ValidateAsync(_entra.Issue(EntraTokens.WorkAccount(), issuer: $"https://evil.example/{EntraTokens.ContosoTenant}/v2.0")));
@@ -148,7 +148,7 @@ public class BearerTokenValidatorTests
     [InlineData("Basic dXNlcjpwYXNz")]
     [InlineData("Bearer ")]
     [InlineData("Bearer not-a-jwt")]
-    public async Task ValidateAsync_NoUsableBearerToken_IsNull(string? header)
+    public async Task ValidateAsync_no_usable_bearer_token_is_null(string? header)
     {
         // Act + Assert
         Assert.Null(await _validator.ValidateAsync(header, CancellationToken.None));

@@ -23,7 +23,7 @@ public class CachedPartnerRegistryTests
     private void VerifyLookups(int times) => _inner.Verify(r => r.FindPartnerIdAsync(Tenant, It.IsAny<CancellationToken>()), Times.Exactly(times));
 
     [Fact]
-    public async Task FindPartnerIdAsync_WithinTheLifetime_ReadsStorageOnce()
+    public async Task FindPartnerIdAsync_within_the_lifetime_reads_storage_once()
     {
         // Act
         await _registry.FindPartnerIdAsync(Tenant, CancellationToken.None);
@@ -36,7 +36,7 @@ public class CachedPartnerRegistryTests
     }
 
     [Fact]
-    public async Task FindPartnerIdAsync_AfterTheLifetime_ReadsAgain()
+    public async Task FindPartnerIdAsync_after_the_lifetime_reads_again()
     {
         // Act
         await _registry.FindPartnerIdAsync(Tenant, CancellationToken.None);
@@ -48,7 +48,7 @@ public class CachedPartnerRegistryTests
     }
 
     [Fact]
-    public async Task RemoveAsync_ForgetsAtOnce()
+    public async Task RemoveAsync_forgets_at_once()
     {
         // Arrange
         await _registry.FindPartnerIdAsync(Tenant, CancellationToken.None);

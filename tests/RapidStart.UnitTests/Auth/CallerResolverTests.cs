@@ -25,7 +25,7 @@ public class CallerResolverTests
         new(new AccountIdentity(tenantId, Guid.NewGuid().ToString("D")), "pat@p-1001.example", "pat@p-1001.example", new HashSet<string>(roles, StringComparer.OrdinalIgnoreCase));
 
     [Fact]
-    public async Task ResolveAsync_PartnerRoleFromARegisteredTenant_ActsForThatPartner()
+    public async Task ResolveAsync_partner_role_from_a_registered_tenant_acts_for_that_partner()
     {
         // Act
         var caller = await _resolver.ResolveAsync(Account(PartnerTenant, "Partner"), CancellationToken.None);
@@ -37,7 +37,7 @@ public class CallerResolverTests
     }
 
     [Fact]
-    public async Task ResolveAsync_PartnerRoleFromAnUnregisteredTenant_IsNoPartner()
+    public async Task ResolveAsync_partner_role_from_an_unregistered_tenant_is_no_partner()
     {
         // Act
         var caller = await _resolver.ResolveAsync(Account("99999999-9999-4999-8999-999999999999", "Partner"), CancellationToken.None);
@@ -47,7 +47,7 @@ public class CallerResolverTests
     }
 
     [Fact]
-    public async Task ResolveAsync_RegisteredTenantWithoutThePartnerRole_IsNoPartnerAndTheRegistryIsNotAsked()
+    public async Task ResolveAsync_registered_tenant_without_the_partner_role_is_no_partner_and_the_registry_is_not_asked()
     {
         // Act
         var caller = await _resolver.ResolveAsync(Account(PartnerTenant), CancellationToken.None);
@@ -58,14 +58,14 @@ public class CallerResolverTests
     }
 
     [Fact]
-    public async Task ResolveAsync_SupportRoleFromTheOperatorsTenant_IsSupport()
+    public async Task ResolveAsync_support_role_from_the_operators_tenant_is_support()
     {
         // Act + Assert
         Assert.True((await _resolver.ResolveAsync(Account(OperatorTenant, "Support"), CancellationToken.None)).IsSupport);
     }
 
     [Fact]
-    public async Task ResolveAsync_SupportRoleFromAnotherTenant_IsNotSupport()
+    public async Task ResolveAsync_support_role_from_another_tenant_is_not_support()
     {
         // Act + Assert: any tenant can define a role named Support in its own tokens
         Assert.False((await _resolver.ResolveAsync(Account(PartnerTenant, "Support"), CancellationToken.None)).IsSupport);

@@ -11,7 +11,7 @@ public class EntraClaimsTests
     private SignedInAccount? Read(Dictionary<string, object> claims) => EntraClaims.Read(new JsonWebToken(_entra.Issue(claims)));
 
     [Fact]
-    public void Read_WorkAccountWithXmsEdovTrue_VerifiesTheEmailLowerCased()
+    public void Read_work_account_with_xms_edov_true_verifies_the_email_lower_cased()
     {
         // Arrange
         var claims = EntraTokens.WorkAccount("Dana@Contoso.com");
@@ -25,7 +25,7 @@ public class EntraClaimsTests
     }
 
     [Fact]
-    public void Read_WorkAccountWithXmsEdovFalse_HasNoVerifiedAddress()
+    public void Read_work_account_with_xms_edov_false_has_no_verified_address()
     {
         // Arrange: the tenant did not verify that it owns contoso.com; anyone could have typed it
         var claims = EntraTokens.WorkAccount();
@@ -36,7 +36,7 @@ public class EntraClaimsTests
     }
 
     [Fact]
-    public void Read_WorkAccountWithoutXmsEdov_HasNoVerifiedAddress()
+    public void Read_work_account_without_xms_edov_has_no_verified_address()
     {
         // Arrange
         var claims = EntraTokens.WorkAccount();
@@ -49,7 +49,7 @@ public class EntraClaimsTests
     [Theory]
     [InlineData("true")]
     [InlineData("1")]
-    public void Read_XmsEdovAsAString_CountsAsTrue(string value)
+    public void Read_xms_edov_as_a_string_counts_as_true(string value)
     {
         // Arrange: tenants that map the claim through claims mapping send it as a string
         var claims = EntraTokens.WorkAccount();
@@ -60,7 +60,7 @@ public class EntraClaimsTests
     }
 
     [Fact]
-    public void Read_WorkAccountPreferredUsernameWithoutEmail_HasNoVerifiedAddress()
+    public void Read_work_account_preferred_username_without_email_has_no_verified_address()
     {
         // Arrange: preferred_username is whatever the tenant's administrator set; it decides nothing
         var claims = EntraTokens.WorkAccount();
@@ -75,7 +75,7 @@ public class EntraClaimsTests
     }
 
     [Fact]
-    public void Read_PersonalAccount_VerifiesItsEmailWithoutXmsEdov()
+    public void Read_personal_account_verifies_its_email_without_xms_edov()
     {
         // Act
         var account = Read(EntraTokens.PersonalAccount());
@@ -86,7 +86,7 @@ public class EntraClaimsTests
     }
 
     [Fact]
-    public void Read_RecycledAddressWithANewOid_IsAnotherIdentity()
+    public void Read_recycled_address_with_a_new_oid_is_another_identity()
     {
         // Arrange: the address was given to a new account in the same tenant
         var before = EntraTokens.WorkAccount();
@@ -105,7 +105,7 @@ public class EntraClaimsTests
     [Theory]
     [InlineData("tid")]
     [InlineData("oid")]
-    public void Read_WithoutTidOrOid_IsNoAccount(string claim)
+    public void Read_without_tid_or_oid_is_no_account(string claim)
     {
         // Arrange
         var claims = EntraTokens.WorkAccount();
@@ -116,7 +116,7 @@ public class EntraClaimsTests
     }
 
     [Fact]
-    public void Read_OidThatIsNotAGuid_IsNoAccount()
+    public void Read_oid_that_is_not_a_GUID_is_no_account()
     {
         // Arrange
         var claims = EntraTokens.WorkAccount();
@@ -127,7 +127,7 @@ public class EntraClaimsTests
     }
 
     [Fact]
-    public void Read_Roles_AreCaseInsensitiveAndAPartnerIdClaimIsIgnored()
+    public void Read_roles_are_case_insensitive_and_a_partner_id_claim_is_ignored()
     {
         // Arrange: a tenant can put anything in its tokens; partner_id is not a claim we read
         var claims = EntraTokens.WorkAccount();

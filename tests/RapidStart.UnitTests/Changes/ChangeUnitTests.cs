@@ -39,7 +39,7 @@ public class ChangeUnitTests
     private Versioned<Subscription> Stored(string etag = "etag-1") => new(TestData.Subscription(_customer), etag);
 
     [Fact]
-    public async Task ChangeSubscriptionAsync_Change_HintsThenCommitsRecordAuditAndFollowUpRowThenAppliesAndClears()
+    public async Task ChangeSubscriptionAsync_with_a_change_hints_then_commits_record_audit_and_follow_up_row_then_applies_and_clears()
     {
         // Arrange
         _store.Setup(s => s.CommitAsync(It.IsAny<SubscriptionCommit>(), It.IsAny<CancellationToken>()))
@@ -73,7 +73,7 @@ public class ChangeUnitTests
     }
 
     [Fact]
-    public async Task ChangeSubscriptionAsync_LostRace_RereadsRedecidesAndKeepsOneFollowUpRowAndOneHint()
+    public async Task ChangeSubscriptionAsync_after_a_lost_race_rereads_redecides_and_keeps_one_follow_up_row_and_one_hint()
     {
         // Arrange
         var reads = 0;
@@ -102,7 +102,7 @@ public class ChangeUnitTests
     }
 
     [Fact]
-    public async Task ChangeSubscriptionAsync_NothingToChange_WritesNothing()
+    public async Task ChangeSubscriptionAsync_nothing_to_change_writes_nothing()
     {
         // Act
         var committed = await _unit.ChangeSubscriptionAsync(
@@ -115,7 +115,7 @@ public class ChangeUnitTests
     }
 
     [Fact]
-    public async Task ChangeSubscriptionAsync_WithoutFollowUps_CommitsNoRowAndWritesNoHint()
+    public async Task ChangeSubscriptionAsync_without_follow_ups_commits_no_row_and_writes_no_hint()
     {
         // Arrange
         _store.Setup(s => s.CommitAsync(It.IsAny<SubscriptionCommit>(), It.IsAny<CancellationToken>()))
@@ -131,7 +131,7 @@ public class ChangeUnitTests
     }
 
     [Fact]
-    public async Task ChangeSubscriptionAsync_AlreadyCommitted_AppliesTheFollowUpsWithoutWriting()
+    public async Task ChangeSubscriptionAsync_already_committed_applies_the_follow_ups_without_writing()
     {
         // Act
         var committed = await _unit.ChangeSubscriptionAsync(
@@ -147,7 +147,7 @@ public class ChangeUnitTests
     }
 
     [Fact]
-    public async Task ChangeSubscriptionAsync_FollowUpFails_LeavesTheRowForTheSweep()
+    public async Task ChangeSubscriptionAsync_leaves_the_row_for_the_sweep_when_a_follow_up_fails()
     {
         // Arrange: the commit lands, the Service List write does not.
         _store.Setup(s => s.CommitAsync(It.IsAny<SubscriptionCommit>(), It.IsAny<CancellationToken>())).ReturnsAsync("etag-2");
@@ -167,7 +167,7 @@ public class ChangeUnitTests
     }
 
     [Fact]
-    public async Task ChangeCustomerAsync_Change_ReplacesWithTheFollowUpRowThenListsTheCustomerAndClears()
+    public async Task ChangeCustomerAsync_with_a_change_replaces_with_the_follow_up_row_then_lists_the_customer_and_clears()
     {
         // Arrange
         PendingFollowUps? written = null;

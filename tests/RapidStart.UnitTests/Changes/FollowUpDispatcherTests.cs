@@ -34,7 +34,7 @@ public class FollowUpDispatcherTests
         _followUps.Setup(f => f.ListPendingAsync("eu-west", _customer.CustomerId, It.IsAny<CancellationToken>())).ReturnsAsync(rows);
 
     [Fact]
-    public async Task ApplyLeftoversAsync_RowLeftByACrash_ListsFromTheCurrentRecordSignalsMailsAndClearsOnce()
+    public async Task ApplyLeftoversAsync_row_left_by_a_crash_lists_from_the_current_record_signals_mails_and_clears_once()
     {
         // Arrange: the record moved on since the commit; the listing is written from what it is now.
         var current = TestData.Invited(_customer, sequence: 2);
@@ -56,7 +56,7 @@ public class FollowUpDispatcherTests
     }
 
     [Fact]
-    public async Task ApplyLeftoversAsync_RowStillBeingApplied_IsLeftToItsOwnRequest()
+    public async Task ApplyLeftoversAsync_row_still_being_applied_is_left_to_its_own_request()
     {
         // Arrange: committed a moment ago; its request is applying it right now.
         Leftover(Pending(FollowUps.Listing(Key), committedAt: _clock.GetUtcNow() - TimeSpan.FromSeconds(1)));
@@ -71,7 +71,7 @@ public class FollowUpDispatcherTests
     }
 
     [Fact]
-    public async Task ApplyLeftoversAsync_SignalWithoutADurableClient_WaitsForOneAndAppliesTheOtherRows()
+    public async Task ApplyLeftoversAsync_signal_without_a_durable_client_waits_for_one_and_applies_the_other_rows()
     {
         // Arrange
         _customers.Setup(c => c.GetAsync(_customer.CustomerId, It.IsAny<CancellationToken>())).ReturnsAsync(new Versioned<Customer>(_customer, "c-1"));
@@ -91,7 +91,7 @@ public class FollowUpDispatcherTests
     }
 
     [Fact]
-    public async Task ApplyAsync_RecordGone_SkipsItsListingAndSignalButClearsTheRow()
+    public async Task ApplyAsync_with_the_record_gone_skips_its_listing_and_signal_but_clears_the_row()
     {
         // Arrange: a hint whose subscription no longer exists (the sign-up never committed its reference).
         var row = Pending(FollowUps.ListingAndSignal(Key, null));
@@ -106,7 +106,7 @@ public class FollowUpDispatcherTests
     }
 
     [Fact]
-    public void FollowUps_Empty_IsEmptyAndAnyWorkIsNot()
+    public void FollowUps_without_work_is_empty_and_with_any_work_is_not()
     {
         Assert.True(new FollowUps().IsEmpty);
         Assert.False(FollowUps.Listing(Key).IsEmpty);

@@ -49,7 +49,7 @@ public class CustomerServiceTests
         _store.Setup(s => s.GetAsync(customer.CustomerId, It.IsAny<CancellationToken>())).ReturnsAsync(new Versioned<Customer>(customer, etag));
 
     [Fact]
-    public async Task CreateAsync_ProspectInGermany_IsStoredInEuWestAndListed()
+    public async Task CreateAsync_prospect_in_Germany_is_stored_in_eu_west_and_listed()
     {
         // Act
         var customer = await _service.CreateAsync(_partner, Prospect("DE"), CancellationToken.None);
@@ -66,7 +66,7 @@ public class CustomerServiceTests
     }
 
     [Fact]
-    public async Task CreateAsync_ProspectInUnsupportedCountry_IsStoredInTheDefaultRegion()
+    public async Task CreateAsync_prospect_in_unsupported_country_is_stored_in_the_default_region()
     {
         // Act
         var customer = await _service.CreateAsync(_partner, Prospect("AR"), CancellationToken.None);
@@ -79,7 +79,7 @@ public class CustomerServiceTests
     }
 
     [Fact]
-    public async Task CreateAsync_ExistingWithOwnVoiceNumber_ClaimsTheNumberThenStoresAndListsTheCustomer()
+    public async Task CreateAsync_existing_with_own_VOICE_number_claims_the_number_then_stores_and_lists_the_customer()
     {
         // Arrange
         var order = new List<string>();
@@ -99,7 +99,7 @@ public class CustomerServiceTests
     }
 
     [Fact]
-    public async Task CreateAsync_ExistingWithAnotherPartnersVoiceNumber_IsInvalidOnVoiceAccountNumber()
+    public async Task CreateAsync_existing_with_another_partners_VOICE_number_is_invalid_on_VOICE_account_number()
     {
         // Act
         var problem = await TestData.ThrowsProblemAsync(ProblemKind.Invalid, () => _service.CreateAsync(_partner, Existing(OtherPartnersNumber), CancellationToken.None));
@@ -112,7 +112,7 @@ public class CustomerServiceTests
     }
 
     [Fact]
-    public async Task CreateAsync_FillFromVoice_TakesNameAndAddressFromVoice()
+    public async Task CreateAsync_fill_from_VOICE_takes_name_and_address_from_VOICE()
     {
         // Arrange
         var draft = Existing(fillFromVoice: true) with { Organization = null };
@@ -127,7 +127,7 @@ public class CustomerServiceTests
     }
 
     [Fact]
-    public async Task CreateAsync_WithoutKind_ReportsTheKindField()
+    public async Task CreateAsync_without_kind_reports_the_kind_field()
     {
         // Act
         var problem = await TestData.ThrowsProblemAsync(ProblemKind.Invalid, () => _service.CreateAsync(_partner, Prospect() with { Kind = null }, CancellationToken.None));
@@ -141,7 +141,7 @@ public class CustomerServiceTests
     [InlineData("UK")]
     [InlineData("XX")]
     [InlineData("Germany")]
-    public async Task CreateAsync_WithANonIsoCountry_ReportsTheCountryField(string country)
+    public async Task CreateAsync_with_a_non_ISO_country_reports_the_country_field(string country)
     {
         // Act
         var problem = await TestData.ThrowsProblemAsync(ProblemKind.Invalid, () => _service.CreateAsync(_partner, Prospect(country), CancellationToken.None));
@@ -155,7 +155,7 @@ public class CustomerServiceTests
     [InlineData("not-an-email")]
     [InlineData("it@contoso")]
     [InlineData("Dana <it@contoso.com>")]
-    public async Task CreateAsync_WithABadContactEmail_ReportsTheEmailField(string email)
+    public async Task CreateAsync_with_a_bad_contact_email_reports_the_email_field(string email)
     {
         // Act
         var problem = await TestData.ThrowsProblemAsync(ProblemKind.Invalid, () => _service.CreateAsync(_partner, Prospect(email: email), CancellationToken.None));
@@ -168,7 +168,7 @@ public class CustomerServiceTests
     [InlineData("pat@partner.example", "pat@partner.example")]
     [InlineData("Pat@Partner.Example", "pat@partner.example")]
     [InlineData("pat@partner.example", "PAT@PARTNER.EXAMPLE")]
-    public async Task CreateAsync_AdministratorIsTheCallersOwnAccount_IsRefusedWhateverTheCase(string callerSubject, string administratorAccount)
+    public async Task CreateAsync_refuses_the_callers_own_account_as_administrator_whatever_the_case(string callerSubject, string administratorAccount)
     {
         // Arrange
         var caller = TestData.Partner(subject: callerSubject);
@@ -182,7 +182,7 @@ public class CustomerServiceTests
     }
 
     [Fact]
-    public async Task CreateAsync_WithSeveralBadFields_ListsEveryField()
+    public async Task CreateAsync_with_several_bad_fields_lists_every_field()
     {
         // Arrange
         var draft = Prospect(country: "UK", email: "nope") with { Kind = "customer" };
@@ -197,7 +197,7 @@ public class CustomerServiceTests
     }
 
     [Fact]
-    public async Task CreateAsync_VoiceNumberHeldByAnotherListedCustomer_IsAConflict()
+    public async Task CreateAsync_VOICE_number_held_by_another_listed_customer_is_a_conflict()
     {
         // Arrange
         var holder = TestData.Customer(voiceNumber: TestData.VoiceNumber);
@@ -216,7 +216,7 @@ public class CustomerServiceTests
     }
 
     [Fact]
-    public async Task CreateAsync_VoiceNumberHeldByOwnUnlistedHalfCreatedCustomer_CompletesThatCustomer()
+    public async Task CreateAsync_VOICE_number_held_by_own_unlisted_half_created_customer_completes_that_customer()
     {
         // Arrange
         var halfCreated = TestData.Customer(voiceNumber: TestData.VoiceNumber);
@@ -235,7 +235,7 @@ public class CustomerServiceTests
     }
 
     [Fact]
-    public async Task GetAsync_AnotherPartnersCustomer_AnswersNotFound()
+    public async Task GetAsync_another_partners_customer_answers_not_found()
     {
         // Arrange
         var theirs = TestData.Customer(partnerId: TestData.OtherPartnerId);
@@ -247,7 +247,7 @@ public class CustomerServiceTests
     }
 
     [Fact]
-    public async Task GetAsync_OwnCustomer_ReturnsItWithItsETag()
+    public async Task GetAsync_own_customer_returns_it_with_its_ETag()
     {
         // Arrange
         var mine = TestData.Customer();
@@ -264,7 +264,7 @@ public class CustomerServiceTests
     [Theory]
     [InlineData("not-a-customer-id")]
     [InlineData("mars-00000000000000000000000000")]
-    public async Task GetAsync_MalformedOrUnknownRegionId_AnswersNotFoundWithoutReadingStorage(string customerId)
+    public async Task GetAsync_malformed_or_unknown_region_ID_answers_not_found_without_reading_storage(string customerId)
     {
         // Act
         await TestData.ThrowsProblemAsync(ProblemKind.NotFound, () => _service.GetAsync(_partner, customerId, CancellationToken.None));
@@ -274,7 +274,7 @@ public class CustomerServiceTests
     }
 
     [Fact]
-    public async Task GetAsync_PurgedCustomer_AnswersGone()
+    public async Task GetAsync_purged_customer_answers_gone()
     {
         // Arrange
         var purged = TestData.Customer(purged: true);
@@ -285,7 +285,7 @@ public class CustomerServiceTests
     }
 
     [Fact]
-    public async Task AssignVoiceAccountAsync_Prospect_BecomesExistingWithTheNumber()
+    public async Task AssignVoiceAccountAsync_prospect_becomes_existing_with_the_number()
     {
         // Arrange
         var prospect = TestData.Customer();
@@ -304,7 +304,7 @@ public class CustomerServiceTests
     }
 
     [Fact]
-    public async Task AssignVoiceAccountAsync_SameNumberAgain_ChangesNothing()
+    public async Task AssignVoiceAccountAsync_same_number_again_changes_nothing()
     {
         // Arrange
         var existing = TestData.Customer(voiceNumber: TestData.VoiceNumber);
@@ -320,7 +320,7 @@ public class CustomerServiceTests
     }
 
     [Fact]
-    public async Task AssignVoiceAccountAsync_DifferentNumber_IsAConflict()
+    public async Task AssignVoiceAccountAsync_different_number_is_a_conflict()
     {
         // Arrange
         const string otherOwnNumber = "V-300300";
@@ -338,7 +338,7 @@ public class CustomerServiceTests
     }
 
     [Fact]
-    public async Task AssignVoiceAccountAsync_StaleIfMatch_FailsThePreconditionAndChangesNothing()
+    public async Task AssignVoiceAccountAsync_stale_IfMatch_fails_the_precondition_and_changes_nothing()
     {
         // Arrange
         var prospect = TestData.Customer();

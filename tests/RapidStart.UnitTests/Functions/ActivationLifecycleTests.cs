@@ -66,7 +66,7 @@ public class ActivationLifecycleTests
     }
 
     [Fact]
-    public async Task RunAsync_AnInvitationRequestedWhoseSignalWasLost_IsMailedFromTheRecord()
+    public async Task RunAsync_an_invitation_requested_whose_signal_was_lost_is_mailed_from_the_record()
     {
         // Arrange: started with no pending signal (the engine dropped it), but the record shows invitation 2 requested.
         Record(new LifecycleSnapshot(SubscriptionStatus.InvitationSent, Deadline, null, UnsentInvitationSequence: 2));
@@ -89,7 +89,7 @@ public class ActivationLifecycleTests
     }
 
     [Fact]
-    public async Task RunAsync_RecordAlreadyPermanentAndActive_FinishesWithoutWaiting()
+    public async Task RunAsync_record_already_permanent_and_active_finishes_without_waiting()
     {
         // Arrange: the input is from before acceptance and the VOICE number; the record has both.
         Record(new LifecycleSnapshot(SubscriptionStatus.Active, null, null, null));
@@ -105,7 +105,7 @@ public class ActivationLifecycleTests
     }
 
     [Fact]
-    public async Task RunAsync_VersionOneInstance_ReplaysWithoutReadingTheRecord()
+    public async Task RunAsync_version_one_instance_replays_without_reading_the_record()
     {
         // Arrange: an instance started before version 2 has no ReadLifecycle in its history.
         Activity(nameof(ActivationLifecycleActivities.ApplyDeadline), new LifecycleState(SubscriptionStatus.Inactive, Deadline, RetentionEnd));
@@ -121,7 +121,7 @@ public class ActivationLifecycleTests
     }
 
     [Fact]
-    public async Task RunAsync_ManySignals_ContinuesAsNewWithItsStateAndKeepsUnprocessedEvents()
+    public async Task RunAsync_after_many_signals_continues_as_new_with_its_state_and_keeps_unprocessed_events()
     {
         // Arrange: every wait yields a revoke at once; the deadline timer never fires.
         _context.Setup(c => c.CreateTimer(It.IsAny<DateTime>(), It.IsAny<CancellationToken>())).Returns(new TaskCompletionSource().Task);
@@ -144,7 +144,7 @@ public class ActivationLifecycleTests
     }
 
     [Fact]
-    public async Task RunAsync_TrialRunsOut_RemindsTwiceThenInactivatesThenPurges()
+    public async Task RunAsync_when_the_trial_runs_out_reminds_twice_then_inactivates_then_purges()
     {
         // Arrange
         Activity(nameof(ActivationLifecycleActivities.ApplyDeadline), new LifecycleState(SubscriptionStatus.Inactive, Deadline, RetentionEnd));
@@ -178,7 +178,7 @@ public class ActivationLifecycleTests
     }
 
     [Fact]
-    public async Task RunAsync_DeadlineFindsAVoiceNumberAndTheInvitationAccepted_EndsWithoutPurging()
+    public async Task RunAsync_ends_without_purging_when_the_deadline_finds_a_VOICE_number_and_the_invitation_accepted()
     {
         // Arrange
         Activity(nameof(ActivationLifecycleActivities.ApplyDeadline), new LifecycleState(SubscriptionStatus.Active, null, null));
@@ -192,7 +192,7 @@ public class ActivationLifecycleTests
     }
 
     [Fact]
-    public async Task RunAsync_EveryActivity_UsesTheSharedRetryPolicy()
+    public async Task RunAsync_every_activity_uses_the_shared_retry_policy()
     {
         // Arrange
         Activity(nameof(ActivationLifecycleActivities.ApplyDeadline), new LifecycleState(SubscriptionStatus.Inactive, Deadline, RetentionEnd));
@@ -209,7 +209,7 @@ public class ActivationLifecycleTests
     }
 
     [Fact]
-    public async Task RunAsync_PendingInvitationRequest_SendsThatSequenceThenWaitsForTheNextSignal()
+    public async Task RunAsync_pending_invitation_request_sends_that_sequence_then_waits_for_the_next_signal()
     {
         // Arrange: permanent, so after the send only a signal moves it on
         Activity(nameof(ActivationLifecycleActivities.SendInvitation), new LifecycleState(SubscriptionStatus.InvitationSent, null, null));
@@ -234,7 +234,7 @@ public class ActivationLifecycleTests
     }
 
     [Fact]
-    public void RunAsync_SendInvitationFailsForGood_RecordsTheFailureAndKeepsWaiting()
+    public void RunAsync_when_sending_the_invitation_fails_for_good_records_the_failure_and_keeps_waiting()
     {
         // Arrange
         var failure = new TaskFailedException(
@@ -257,7 +257,7 @@ public class ActivationLifecycleTests
     }
 
     [Fact]
-    public async Task RunAsync_PermanentActiveInput_ReturnsAtOnceWithoutActivitiesOrTimers()
+    public async Task RunAsync_permanent_active_input_returns_at_once_without_activities_or_timers()
     {
         // Arrange: strict, so any activity but the record's read, any timer or event wait fails the test
         var context = new Mock<TaskOrchestrationContext>(MockBehavior.Strict);
@@ -277,7 +277,7 @@ public class ActivationLifecycleTests
     }
 
     [Fact]
-    public async Task RunAsync_SignalArrivesBeforeTheTimer_CancelsTheTimerAndReplans()
+    public async Task RunAsync_cancels_the_timer_and_replans_when_a_signal_arrives_before_it()
     {
         // Arrange: timers never fire; the VOICE number arrives, then acceptance
         var pendingTimer = new TaskCompletionSource();
@@ -302,7 +302,7 @@ public class ActivationLifecycleTests
     // ---- pure planning ----
 
     [Fact]
-    public void NextWake_TrialWithNoReminderSentYet_WakesForTheEarliestReminder()
+    public void NextWake_trial_with_no_reminder_sent_yet_wakes_for_the_earliest_reminder()
     {
         // Act
         var (at, purpose) = ActivationLifecycle.NextWake(Now, Deadline, null, SubscriptionStatus.Created, Reminders, new HashSet<TimeSpan>());
@@ -313,7 +313,7 @@ public class ActivationLifecycleTests
     }
 
     [Fact]
-    public void NextWake_FirstReminderDone_WakesForTheSecond()
+    public void NextWake_first_reminder_done_wakes_for_the_second()
     {
         // Act
         var (at, purpose) = ActivationLifecycle.NextWake(Now, Deadline, null, SubscriptionStatus.Active, Reminders, new HashSet<TimeSpan> { TimeSpan.FromDays(14) });
@@ -324,7 +324,7 @@ public class ActivationLifecycleTests
     }
 
     [Fact]
-    public void NextWake_ReminderMomentsAlreadyPassed_WakesForTheDeadline()
+    public void NextWake_reminder_moments_already_passed_wakes_for_the_deadline()
     {
         // Arrange: two days before the deadline, both reminder moments are in the past
         var now = Deadline.AddDays(-2);
@@ -338,7 +338,7 @@ public class ActivationLifecycleTests
     }
 
     [Fact]
-    public void NextWake_AllRemindersDone_WakesForTheDeadline()
+    public void NextWake_all_reminders_done_wakes_for_the_deadline()
     {
         // Act
         var (at, purpose) = ActivationLifecycle.NextWake(Now, Deadline, null, SubscriptionStatus.Created, Reminders, Reminders.ToHashSet());
@@ -349,7 +349,7 @@ public class ActivationLifecycleTests
     }
 
     [Fact]
-    public void NextWake_Inactive_WakesForTheEndOfRetention()
+    public void NextWake_inactive_wakes_for_the_end_of_retention()
     {
         // Act
         var (at, purpose) = ActivationLifecycle.NextWake(Deadline, Deadline, RetentionEnd, SubscriptionStatus.Inactive, Reminders, new HashSet<TimeSpan>());
@@ -363,7 +363,7 @@ public class ActivationLifecycleTests
     [InlineData(SubscriptionStatus.Created)]
     [InlineData(SubscriptionStatus.InvitationSent)]
     [InlineData(SubscriptionStatus.Active)]
-    public void NextWake_Permanent_HasNothingToWaitFor(SubscriptionStatus status)
+    public void NextWake_permanent_has_nothing_to_wait_for(SubscriptionStatus status)
     {
         // Act
         var (at, purpose) = ActivationLifecycle.NextWake(Now, null, null, status, Reminders, new HashSet<TimeSpan>());
@@ -374,7 +374,7 @@ public class ActivationLifecycleTests
     }
 
     [Fact]
-    public void NextWake_Purged_HasNothingToWaitFor()
+    public void NextWake_purged_has_nothing_to_wait_for()
     {
         // Act
         var (at, purpose) = ActivationLifecycle.NextWake(RetentionEnd, Deadline, RetentionEnd, SubscriptionStatus.Purged, Reminders, new HashSet<TimeSpan>());
@@ -393,7 +393,7 @@ public class ActivationLifecycleTests
     [InlineData(SubscriptionStatus.InvitationSent, false, false)]
     [InlineData(SubscriptionStatus.Inactive, false, false)]
     [InlineData(SubscriptionStatus.Inactive, true, false)]
-    public void IsFinished_OnlyWhenPurgedOrPermanentlyActive(SubscriptionStatus status, bool onTrial, bool finished)
+    public void IsFinished_only_when_purged_or_permanently_active(SubscriptionStatus status, bool onTrial, bool finished)
     {
         // Act
         var result = ActivationLifecycle.IsFinished(status, onTrial ? Deadline : null);
@@ -403,7 +403,7 @@ public class ActivationLifecycleTests
     }
 
     [Fact]
-    public void InstanceIdFor_IsDerivedFromTheSubscriptionOnly()
+    public void InstanceIdFor_is_derived_from_the_subscription_only()
     {
         // Act
         var first = ActivationLifecycle.InstanceIdFor(Key);

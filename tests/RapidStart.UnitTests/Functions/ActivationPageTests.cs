@@ -13,7 +13,7 @@ public class ActivationPageTests
         "Contoso <Ltd>", "P-1001", "Dana Admin", "dana@contoso.com", "rapidstart", "DE", TestData.Start.AddDays(30), "2026-01", "2026-01");
 
     [Fact]
-    public void Render_OffersMicrosoftSignInAndNoTokenField()
+    public void Render_offers_Microsoft_sign_in_and_no_token_field()
     {
         // Act
         var html = ActivationPage.Render(View);
@@ -29,7 +29,7 @@ public class ActivationPageTests
     }
 
     [Fact]
-    public void Render_EncodesTheInvitationsValues()
+    public void Render_encodes_the_invitations_values()
     {
         // Act
         var html = ActivationPage.Render(View);
@@ -40,7 +40,7 @@ public class ActivationPageTests
     }
 
     [Fact]
-    public void Render_ForAGermanCustomer_IsGermanWithThreeStepsAndTheExpiryInLocalTime()
+    public void Render_for_a_German_customer_is_German_with_three_steps_and_the_expiry_in_local_time()
     {
         var html = ActivationPage.Render(View);
 
@@ -54,7 +54,7 @@ public class ActivationPageTests
     }
 
     [Fact]
-    public void Render_OffersEveryLanguage_AndMarksTheCurrentOne()
+    public void Render_offers_every_language_and_marks_the_current_one()
     {
         var html = ActivationPage.Render(View, Language.Of("ja"), code => $"?token=t&lang={code}");
 
@@ -69,7 +69,7 @@ public class ActivationPageTests
     [InlineData(GoneReasons.Superseded, "Dieser Aktivierungslink wurde durch eine neuere Einladung ersetzt")]
     [InlineData(GoneReasons.Withdrawn, "Dieser Aktivierungslink wurde zurückgezogen")]
     [InlineData(GoneReasons.Purged, "Dieser Aktivierungslink funktioniert nicht mehr")]
-    public void RefusalPage_SaysWhyTheLinkIsGone_InTheReadersLanguage(string reason, string heading)
+    public void RefusalPage_says_why_the_link_is_gone_in_the_readers_language(string reason, string heading)
     {
         var html = RefusalPage.Render(ProblemException.Gone("English detail.").Because(reason), Language.Of("de"), code => $"?lang={code}");
 
@@ -85,7 +85,7 @@ public class ActivationPageTests
     [InlineData("en-US", null, "en")]
     [InlineData("en-US", "ja", "ja")]
     [InlineData("en-US", "xx", "en")]
-    public void PageLanguage_FollowsTheChoiceThenAcceptLanguageThenTheCustomer(string? acceptLanguage, string? lang, string expected)
+    public void PageLanguage_follows_the_choice_then_AcceptLanguage_then_the_customer(string? acceptLanguage, string? lang, string expected)
     {
         var request = new DefaultHttpContext().Request;
         if (acceptLanguage is not null)
@@ -102,7 +102,7 @@ public class ActivationPageTests
     }
 
     [Fact]
-    public void PageLanguage_LinkTo_KeepsTheTokenAndReplacesTheLanguage()
+    public void PageLanguage_LinkTo_keeps_the_token_and_replaces_the_language()
     {
         var request = new DefaultHttpContext().Request;
         request.QueryString = new QueryString("?token=a%2Bb&lang=fr");

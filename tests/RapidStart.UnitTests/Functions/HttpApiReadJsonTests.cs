@@ -28,7 +28,7 @@ public class HttpApiReadJsonTests
         "{\"kind\":\"prospect\",\"extra\":" + string.Concat(Enumerable.Repeat("{\"a\":", depth - 1)) + "1" + new string('}', depth - 1) + "}";
 
     [Fact]
-    public async Task ReadJsonAsync_ValidDraft_BindsCamelCaseFields()
+    public async Task ReadJsonAsync_valid_draft_binds_camel_case_fields()
     {
         // Act
         var draft = await HttpApi.ReadJsonAsync<CustomerDraft>(Request(ValidDraft));
@@ -44,7 +44,7 @@ public class HttpApiReadJsonTests
     [InlineData("""{"kind":"prospect","administrator":{"name":"Dana","password":"hunter2"}}""", "administrator.password")]
     [InlineData("""{"organization":{"address":{"extra":[{"ok":1},{"Password":"x"}]}}}""", "organization.address.extra[1].Password")]
     [InlineData("""{"administrator":{"adminPassword":null}}""", "administrator.adminPassword")]
-    public async Task ReadJsonAsync_PasswordAnywhere_IsInvalidNamingItsPath(string body, string path)
+    public async Task ReadJsonAsync_password_anywhere_is_invalid_naming_its_path(string body, string path)
     {
         // Act
         var problem = await TestData.ThrowsProblemAsync(ProblemKind.Invalid, () => HttpApi.ReadJsonAsync<CustomerDraft>(Request(body)));
@@ -59,7 +59,7 @@ public class HttpApiReadJsonTests
     [InlineData("application/x-www-form-urlencoded")]
     [InlineData("application/xml")]
     [InlineData(null)]
-    public async Task ReadJsonAsync_NotJsonContentType_IsUnsupportedMediaType(string? contentType)
+    public async Task ReadJsonAsync_not_JSON_content_type_is_unsupported_media_type(string? contentType)
     {
         // Act + Assert
         await TestData.ThrowsProblemAsync(ProblemKind.UnsupportedMediaType, () => HttpApi.ReadJsonAsync<CustomerDraft>(Request(ValidDraft, contentType)));
@@ -68,7 +68,7 @@ public class HttpApiReadJsonTests
     [Theory]
     [InlineData("application/json; charset=utf-8")]
     [InlineData("application/merge-patch+json")]
-    public async Task ReadJsonAsync_JsonContentTypeVariants_AreAccepted(string contentType)
+    public async Task ReadJsonAsync_JSON_content_type_variants_are_accepted(string contentType)
     {
         // Act
         var draft = await HttpApi.ReadJsonAsync<CustomerDraft>(Request(ValidDraft, contentType));
@@ -80,7 +80,7 @@ public class HttpApiReadJsonTests
     [Theory]
     [InlineData(true)]
     [InlineData(false)]
-    public async Task ReadJsonAsync_BodyOver64KiB_IsPayloadTooLarge(bool declareLength)
+    public async Task ReadJsonAsync_body_over_64_KiB_is_payload_too_large(bool declareLength)
     {
         // Arrange
         var body = "{\"kind\":\"prospect\",\"extra\":\"" + new string('a', 64 * 1024) + "\"}";
@@ -90,7 +90,7 @@ public class HttpApiReadJsonTests
     }
 
     [Fact]
-    public async Task ReadJsonAsync_BodyOfExactly64KiB_IsRead()
+    public async Task ReadJsonAsync_body_of_exactly_64_KiB_is_read()
     {
         // Arrange
         var prefix = "{\"kind\":\"prospect\",\"extra\":\"";
@@ -110,7 +110,7 @@ public class HttpApiReadJsonTests
     [InlineData("""{"kind":"prospect"} trailing""")]
     [InlineData("""{"fillFromVoice":"yes"}""")]
     [InlineData("""["kind","prospect"]""")]
-    public async Task ReadJsonAsync_MalformedJson_IsInvalid(string body)
+    public async Task ReadJsonAsync_malformed_JSON_is_invalid(string body)
     {
         // Act
         var problem = await TestData.ThrowsProblemAsync(ProblemKind.Invalid, () => HttpApi.ReadJsonAsync<CustomerDraft>(Request(body)));
@@ -121,7 +121,7 @@ public class HttpApiReadJsonTests
     }
 
     [Fact]
-    public async Task ReadJsonAsync_EmptyBody_IsInvalidUnlessOptional()
+    public async Task ReadJsonAsync_empty_body_is_invalid_unless_optional()
     {
         // Act
         var problem = await TestData.ThrowsProblemAsync(ProblemKind.Invalid, () => HttpApi.ReadJsonAsync<CustomerDraft>(Request("")));
@@ -133,7 +133,7 @@ public class HttpApiReadJsonTests
     }
 
     [Fact]
-    public async Task ReadJsonAsync_NestedDeeperThan16_IsInvalid()
+    public async Task ReadJsonAsync_nested_deeper_than_16_is_invalid()
     {
         // Act
         var problem = await TestData.ThrowsProblemAsync(ProblemKind.Invalid, () => HttpApi.ReadJsonAsync<CustomerDraft>(Request(Nested(17))));
@@ -143,7 +143,7 @@ public class HttpApiReadJsonTests
     }
 
     [Fact]
-    public async Task ReadJsonAsync_NestedExactly16_IsRead()
+    public async Task ReadJsonAsync_nested_exactly_16_is_read()
     {
         // Act
         var draft = await HttpApi.ReadJsonAsync<CustomerDraft>(Request(Nested(16)));

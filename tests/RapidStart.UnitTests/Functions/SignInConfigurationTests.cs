@@ -9,7 +9,7 @@ public class SignInConfigurationTests
     private static readonly LifecycleOptions Lifecycle = new() { PublicBaseUrl = new Uri("https://rapidstart.example/") };
 
     [Fact]
-    public void Of_WithEntra_NamesTheAuthorityScopeAndRedirectAndNoKnownAuthorities()
+    public void Of_with_Entra_names_the_authority_scope_and_redirect_and_no_known_authorities()
     {
         // Arrange
         var auth = new AuthOptions { ClientId = "11111111-2222-3333-4444-555555555555" };
@@ -26,7 +26,7 @@ public class SignInConfigurationTests
     }
 
     [Fact]
-    public void Of_WithAnOidcProvider_TrustsExactlyItsHostAndPort()
+    public void Of_with_an_OIDC_provider_trusts_exactly_its_host_and_port()
     {
         // Arrange
         var auth = new AuthOptions { Authority = "https://localhost:7073/common/v2.0", ProtocolMode = "OIDC", ClientId = "local", ApplicationIdUri = "api://rapidstart" };
@@ -45,7 +45,7 @@ public class SignInConfigurationTests
     [InlineData("https://localhost:7073/common/v2.0", "connect-src 'self' https://localhost:7073;")]
     [InlineData("http://plain.example/common", "connect-src 'self';")]
     [InlineData(null, "connect-src 'self';")]
-    public void PolicyFor_LetsPagesConnectOnlyToThisOriginAndAnHttpsAuthority(string? authority, string expected)
+    public void PolicyFor_lets_pages_connect_only_to_this_origin_and_an_HTTPS_authority(string? authority, string expected)
     {
         // Act
         var policy = SecurityHeaders.PolicyFor(authority);

@@ -5,7 +5,7 @@ namespace RapidStart.UnitTests.Geography;
 public class CountryCodesTests
 {
     [Fact]
-    public void All_Contains249OfficiallyAssignedCodes()
+    public void All_contains_249_officially_assigned_codes()
     {
         // Act
         var count = CountryCodes.All.Count;
@@ -15,7 +15,7 @@ public class CountryCodesTests
     }
 
     [Fact]
-    public void All_EveryCodeIsTwoUpperCaseLetters()
+    public void All_every_code_is_two_upper_case_letters()
     {
         // Act
         var malformed = CountryCodes.All.Where(code => code.Length != 2 || !code.All(char.IsAsciiLetterUpper));
@@ -32,7 +32,7 @@ public class CountryCodesTests
     [InlineData("AX")]
     [InlineData("SS")]
     [InlineData("ZW")]
-    public void IsAssigned_OfficiallyAssignedCode_ReturnsTrue(string code)
+    public void IsAssigned_officially_assigned_code_returns_true(string code)
     {
         // Act
         var assigned = CountryCodes.IsAssigned(code);
@@ -52,7 +52,7 @@ public class CountryCodesTests
     [InlineData(" US")]
     [InlineData("")]
     [InlineData(null)]
-    public void IsAssigned_NotAnAssignedUpperCaseCode_ReturnsFalse(string? code)
+    public void IsAssigned_not_an_assigned_upper_case_code_returns_false(string? code)
     {
         // Act
         var assigned = CountryCodes.IsAssigned(code);

@@ -81,7 +81,7 @@ public class ExpirySweepTests
     }
 
     [Fact]
-    public async Task RunAsync_DueItemWithoutSubscription_IsRemovedAndNothingElseHappens()
+    public async Task RunAsync_due_item_without_subscription_is_removed_and_nothing_else_happens()
     {
         // Arrange
         var orphan = Due(new SubscriptionKey("eu-west", TestData.NewCustomerId(), "rapidstart"), Deadline);
@@ -97,7 +97,7 @@ public class ExpirySweepTests
     }
 
     [Fact]
-    public async Task RunAsync_DueDeadlineAndRetentionEnd_AppliesBothAndCountsThem()
+    public async Task RunAsync_due_deadline_and_retention_end_applies_both_and_counts_them()
     {
         // Arrange
         var onTrial = Add(c => TestData.Invited(c));
@@ -118,7 +118,7 @@ public class ExpirySweepTests
     }
 
     [Fact]
-    public async Task RunAsync_ReadsEachDueSubscriptionOnce()
+    public async Task RunAsync_reads_each_due_subscription_once()
     {
         // Arrange
         var onTrial = Add(c => TestData.Invited(c));
@@ -136,7 +136,7 @@ public class ExpirySweepTests
     }
 
     [Fact]
-    public async Task RunAsync_DeadlineCommitConflict_ReadsAfreshAndInactivates()
+    public async Task RunAsync_on_a_deadline_commit_conflict_reads_afresh_and_inactivates()
     {
         // Arrange: the first commit finds the ETag moved (the orchestration changed the record meanwhile).
         var onTrial = Add(c => TestData.Invited(c));
@@ -164,7 +164,7 @@ public class ExpirySweepTests
     }
 
     [Fact]
-    public async Task RunAsync_DueItemOfASubscriptionMadePermanent_IsClearedWithoutInactivating()
+    public async Task RunAsync_due_item_of_a_subscription_made_permanent_is_cleared_without_inactivating()
     {
         // Arrange
         var permanent = Add(c => TestData.Invited(c).MakePermanent(TestData.Start.AddDays(5), "partner").Item1);
@@ -181,7 +181,7 @@ public class ExpirySweepTests
     }
 
     [Fact]
-    public async Task RunAsync_AsksEveryRegionForItemsDueUpToNowWithinTheLookBack()
+    public async Task RunAsync_asks_every_region_for_items_due_up_to_now_within_the_look_back()
     {
         // Act
         var result = await _sweep.RunAsync(CancellationToken.None);

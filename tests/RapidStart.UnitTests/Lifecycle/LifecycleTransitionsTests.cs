@@ -73,7 +73,7 @@ public class LifecycleTransitionsTests
     // ---- deadline ----
 
     [Fact]
-    public async Task ApplyDeadlineAsync_BeforeTheDeadline_ChangesNothing()
+    public async Task ApplyDeadlineAsync_before_the_deadline_changes_nothing()
     {
         // Arrange
         Store(TestData.Invited(_customer));
@@ -91,7 +91,7 @@ public class LifecycleTransitionsTests
     }
 
     [Fact]
-    public async Task ApplyDeadlineAsync_AfterTheDeadline_InactivatesIndexesTheRetentionEndFirstAndEmailsTheContact()
+    public async Task ApplyDeadlineAsync_after_the_deadline_inactivates_indexes_the_retention_end_first_and_emails_the_contact()
     {
         // Arrange
         Store(TestData.Subscription(_customer));
@@ -117,7 +117,7 @@ public class LifecycleTransitionsTests
     }
 
     [Fact]
-    public async Task ApplyDeadlineAsync_AfterTheDeadline_EmailsTheInvitationsContactAndRevokesTheLiveLink()
+    public async Task ApplyDeadlineAsync_after_the_deadline_emails_the_invitations_contact_and_revokes_the_live_link()
     {
         // Arrange
         Store(TestData.Invited(_customer, contactEmail: "admin-desk@contoso.com").WithIssuedToken("hash-1"));
@@ -134,7 +134,7 @@ public class LifecycleTransitionsTests
     }
 
     [Fact]
-    public async Task ApplyDeadlineAsync_CustomerAlreadyHasAVoiceNumber_MakesItPermanentWithoutEmail()
+    public async Task ApplyDeadlineAsync_makes_it_permanent_without_email_when_the_customer_already_has_a_VOICE_number()
     {
         // Arrange
         _customer = _customer.WithVoiceAccount(TestData.VoiceNumber);
@@ -157,7 +157,7 @@ public class LifecycleTransitionsTests
         TestData.Invited(_customer).Inactivate(retentionEnd - TestData.Retention, TestData.Retention, "system").Item1;
 
     [Fact]
-    public async Task ApplyRetentionEndAsync_BeforeTheEnd_ChangesNothing()
+    public async Task ApplyRetentionEndAsync_before_the_end_changes_nothing()
     {
         // Arrange
         var end = Deadline + TestData.Retention;
@@ -173,7 +173,7 @@ public class LifecycleTransitionsTests
     }
 
     [Fact]
-    public async Task ApplyRetentionEndAsync_AfterTheEnd_EmailsThenPurgesAndTombstonesTheCustomer()
+    public async Task ApplyRetentionEndAsync_after_the_end_emails_then_purges_and_tombstones_the_customer()
     {
         // Arrange
         var end = Deadline + TestData.Retention;
@@ -201,7 +201,7 @@ public class LifecycleTransitionsTests
     }
 
     [Fact]
-    public async Task ApplyRetentionEndAsync_AnotherServiceStillLives_KeepsTheCustomer()
+    public async Task ApplyRetentionEndAsync_keeps_the_customer_while_another_service_still_lives()
     {
         // Arrange
         var end = Deadline + TestData.Retention;
@@ -223,7 +223,7 @@ public class LifecycleTransitionsTests
     // ---- invitation ----
 
     [Fact]
-    public async Task SendInvitationAsync_StaleSequence_DoesNothing()
+    public async Task SendInvitationAsync_stale_sequence_does_nothing()
     {
         // Arrange
         Store(TestData.Invited(_customer, sequence: 2));
@@ -238,7 +238,7 @@ public class LifecycleTransitionsTests
     }
 
     [Fact]
-    public async Task SendInvitationAsync_AlreadySent_DoesNothing()
+    public async Task SendInvitationAsync_already_sent_does_nothing()
     {
         // Arrange
         Store(TestData.Invited(_customer).WithIssuedToken("hash-1").WithInvitationSent(TestData.Start));
@@ -252,7 +252,7 @@ public class LifecycleTransitionsTests
     }
 
     [Fact]
-    public async Task SendInvitationAsync_SequenceAlreadyGivenUpOn_DoesNothing()
+    public async Task SendInvitationAsync_sequence_already_given_up_on_does_nothing()
     {
         // Arrange: the retries for sequence 1 ran out and the failure is recorded; the same request arrives again.
         Store(TestData.Invited(_customer).WithInvitationError("SMTP 550 mailbox unavailable"));
@@ -266,7 +266,7 @@ public class LifecycleTransitionsTests
     }
 
     [Fact]
-    public async Task SendInvitationAsync_CurrentSequence_CommitsALiveTokenWhoseHashMatchesTheEmailedLink()
+    public async Task SendInvitationAsync_current_sequence_commits_a_live_token_whose_hash_matches_the_emailed_link()
     {
         // Arrange
         Store(TestData.Invited(_customer, sequence: 2, contactEmail: "admin-desk@contoso.com"));
@@ -303,7 +303,7 @@ public class LifecycleTransitionsTests
     }
 
     [Fact]
-    public async Task SendInvitationAsync_RetryAfterTheEmailFailed_SupersedesTheLinkTheFailedAttemptIssued()
+    public async Task SendInvitationAsync_retry_after_the_email_failed_supersedes_the_link_the_failed_attempt_issued()
     {
         // Arrange: an earlier attempt for sequence 1 committed its token, then the email failed
         Store(TestData.Invited(_customer).WithIssuedToken("hash-1"));
@@ -323,7 +323,7 @@ public class LifecycleTransitionsTests
     }
 
     [Fact]
-    public async Task RecordInvitationFailureAsync_CurrentSequence_StoresTheError()
+    public async Task RecordInvitationFailureAsync_current_sequence_stores_the_error()
     {
         // Arrange
         Store(TestData.Invited(_customer, sequence: 3));
@@ -336,7 +336,7 @@ public class LifecycleTransitionsTests
     }
 
     [Fact]
-    public async Task SendTrialReminderAsync_PermanentSubscription_SendsNothing()
+    public async Task SendTrialReminderAsync_permanent_subscription_sends_nothing()
     {
         // Arrange
         Store(TestData.Subscription(_customer, trial: false));
@@ -349,7 +349,7 @@ public class LifecycleTransitionsTests
     }
 
     [Fact]
-    public async Task SendTrialReminderAsync_OnTrial_EmailsTheContact()
+    public async Task SendTrialReminderAsync_on_trial_emails_the_contact()
     {
         // Arrange
         Store(TestData.Subscription(_customer));
@@ -364,7 +364,7 @@ public class LifecycleTransitionsTests
     }
 
     [Fact]
-    public async Task SendTrialReminderAsync_RunningAfterTheDeadline_SendsNothing()
+    public async Task SendTrialReminderAsync_running_after_the_deadline_sends_nothing()
     {
         // Arrange: the reminder's timer fired on time, but the host only ran the activity after the deadline.
         Store(TestData.Subscription(_customer));
@@ -378,7 +378,7 @@ public class LifecycleTransitionsTests
     }
 
     [Fact]
-    public async Task SendTrialReminderAsync_JustBeforeTheDeadline_StillSends()
+    public async Task SendTrialReminderAsync_just_before_the_deadline_still_sends()
     {
         // Arrange
         Store(TestData.Subscription(_customer));
@@ -392,7 +392,7 @@ public class LifecycleTransitionsTests
     }
 
     [Fact]
-    public async Task ReadAsync_InvitationRequestedNotYetMailed_ReportsItsSequence()
+    public async Task ReadAsync_invitation_requested_not_yet_mailed_reports_its_sequence()
     {
         // Arrange
         var requested = TestData.Invited(_customer);
@@ -410,7 +410,7 @@ public class LifecycleTransitionsTests
     [Theory]
     [InlineData(true, null)]
     [InlineData(false, "SMTP 550 mailbox unavailable")]
-    public async Task ReadAsync_InvitationMailedOrFailed_ReportsNoneUnsent(bool mailed, string? error)
+    public async Task ReadAsync_invitation_mailed_or_failed_reports_none_unsent(bool mailed, string? error)
     {
         // Arrange
         var requested = TestData.Invited(_customer);

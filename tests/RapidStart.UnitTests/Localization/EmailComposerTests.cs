@@ -26,7 +26,7 @@ public sealed partial class EmailComposerTests
     }
 
     [Fact]
-    public void Invitation_ToAGermanCustomer_IsInGerman()
+    public void Invitation_to_a_German_customer_is_in_German()
     {
         // Arrange
         var (customer, subscription) = Invited("DE");
@@ -45,7 +45,7 @@ public sealed partial class EmailComposerTests
 
     [Theory]
     [MemberData(nameof(Countries))]
-    public void Invitation_HasOneCallToAction_AndBothPartsSayTheSame(string country)
+    public void Invitation_has_one_call_to_action_and_both_parts_say_the_same(string country)
     {
         var (customer, subscription) = Invited(country);
 
@@ -61,7 +61,7 @@ public sealed partial class EmailComposerTests
 
     [Theory]
     [MemberData(nameof(Countries))]
-    public void LifecycleNotices_AreInTheCustomersLanguage_AndBothPartsSayTheSame(string country)
+    public void Lifecycle_notices_are_in_the_customers_language_and_both_parts_say_the_same(string country)
     {
         var (customer, invited) = Invited(country);
         var language = Language.ForCountry(country);
@@ -90,7 +90,7 @@ public sealed partial class EmailComposerTests
     }
 
     [Fact]
-    public void Mail_LanguageFollowsTheCustomersAddress_NotTheCountryOfUse()
+    public void Mail_language_follows_the_customers_address_not_the_country_of_use()
     {
         var (customer, subscription) = Invited("AT");
 

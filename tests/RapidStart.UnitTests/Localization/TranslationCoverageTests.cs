@@ -29,7 +29,7 @@ public sealed partial class TranslationCoverageTests
 
     [Theory]
     [MemberData(nameof(Translations))]
-    public void Translation_HasEveryKeyOfTheEnglishTexts_AndNoOther(string language)
+    public void Translation_has_every_key_of_the_English_texts_and_no_other(string language)
     {
         // Arrange
         var translated = Text.All(CultureInfo.GetCultureInfo(language));
@@ -45,7 +45,7 @@ public sealed partial class TranslationCoverageTests
 
     [Theory]
     [MemberData(nameof(Translations))]
-    public void Translation_IsNeitherEnglishNorAPlaceholder(string language)
+    public void Translation_is_neither_English_nor_a_placeholder(string language)
     {
         var translated = Text.All(CultureInfo.GetCultureInfo(language));
 
@@ -61,7 +61,7 @@ public sealed partial class TranslationCoverageTests
 
     [Theory]
     [MemberData(nameof(Translations))]
-    public void Translation_FillsTheSamePlaceholdersAsEnglish(string language)
+    public void Translation_fills_the_same_placeholders_as_English(string language)
     {
         var translated = Text.All(CultureInfo.GetCultureInfo(language));
 
@@ -74,7 +74,7 @@ public sealed partial class TranslationCoverageTests
     }
 
     [Fact]
-    public void EveryCountryOfTheCatalog_HasALanguageWithTexts()
+    public void Every_country_of_the_catalog_has_a_language_with_texts()
     {
         var countries = ServiceCatalog.Default().Services.SelectMany(s => s.Countries).Select(c => c.CountryRegion).Distinct().ToList();
 
@@ -99,7 +99,7 @@ public sealed partial class TranslationCoverageTests
     [InlineData("NO", "nb", "nb-NO")]
     [InlineData("JP", "ja", "ja-JP")]
     [InlineData("ZZ", "en", "en-US")]
-    public void ForCountry_ChoosesTheLanguageAndItsLocalFormats(string country, string code, string formatting)
+    public void ForCountry_chooses_the_language_and_its_local_formats(string country, string code, string formatting)
     {
         var language = Language.ForCountry(country);
 
@@ -115,11 +115,11 @@ public sealed partial class TranslationCoverageTests
     [InlineData("pt_BR", "pt")]
     [InlineData("zh-CN", null)]
     [InlineData("", null)]
-    public void Match_ReadsTheLanguageOfABcp47Tag(string tag, string? expected) =>
+    public void Match_reads_the_language_of_a_BCP_47_tag(string tag, string? expected) =>
         Assert.Equal(expected, Language.Match(tag));
 
     [Fact]
-    public void DateTime_IsWrittenTheLocalWay_WithTheUtcTimeBesideIt()
+    public void DateTime_is_written_the_local_way_with_the_UTC_time_beside_it()
     {
         var at = new DateTimeOffset(2027, 1, 15, 14, 30, 0, TimeSpan.Zero);
 

@@ -49,7 +49,7 @@ public class PortalServiceTests
         _store.Verify(s => s.CommitAsync(It.IsAny<SubscriptionCommit>(), It.IsAny<CancellationToken>()), Times.Never);
 
     [Fact]
-    public async Task ListAsync_Member_SeesTheOrganizationsUsers()
+    public async Task ListAsync_member_sees_the_organizations_users()
     {
         // Act
         var users = await _service.ListAsync(TestData.User(Reader), _customer.CustomerId, CancellationToken.None);
@@ -59,7 +59,7 @@ public class PortalServiceTests
     }
 
     [Fact]
-    public async Task ListAsync_NonMember_AnswersNotFound()
+    public async Task ListAsync_non_member_answers_not_found()
     {
         // Act + Assert
         await TestData.ThrowsProblemAsync(ProblemKind.NotFound,
@@ -67,7 +67,7 @@ public class PortalServiceTests
     }
 
     [Fact]
-    public async Task ListAsync_CustomerWithoutTheService_AnswersNotFound()
+    public async Task ListAsync_customer_without_the_service_answers_not_found()
     {
         // Arrange
         var bare = TestData.Customer();
@@ -79,7 +79,7 @@ public class PortalServiceTests
     }
 
     [Fact]
-    public async Task ListAsync_BeforeActivation_IsForbidden()
+    public async Task ListAsync_before_activation_is_forbidden()
     {
         // Arrange
         StoreSubscription(TestData.Invited(_customer));
@@ -93,7 +93,7 @@ public class PortalServiceTests
     }
 
     [Fact]
-    public async Task ListAsync_InvitedAdministratorBeforeAcceptance_IsForbidden()
+    public async Task ListAsync_invited_administrator_before_acceptance_is_forbidden()
     {
         // Arrange: before acceptance the organization has no portal users at all
         StoreSubscription(TestData.Invited(_customer));
@@ -105,7 +105,7 @@ public class PortalServiceTests
     }
 
     [Fact]
-    public async Task ListAsync_WhileInactive_IsForbidden()
+    public async Task ListAsync_while_inactive_is_forbidden()
     {
         // Arrange
         StoreSubscription(_active.Inactivate(TestData.Start + TestData.Trial, TestData.Retention, "system").Item1);
@@ -119,7 +119,7 @@ public class PortalServiceTests
     }
 
     [Fact]
-    public async Task AddAsync_ByAReader_IsForbidden()
+    public async Task AddAsync_by_a_reader_is_forbidden()
     {
         // Act
         await TestData.ThrowsProblemAsync(ProblemKind.Forbidden,
@@ -130,7 +130,7 @@ public class PortalServiceTests
     }
 
     [Fact]
-    public async Task AddAsync_ByAnAdministrator_CommitsTheNewUserUnderTheSubscriptionETag()
+    public async Task AddAsync_by_an_administrator_commits_the_new_user_under_the_subscription_ETag()
     {
         // Act
         var user = await _service.AddAsync(TestData.User(Admin), _customer.CustomerId, "Carl@Contoso.com", "Carl", PortalRoles.Contributor, CancellationToken.None);
@@ -145,7 +145,7 @@ public class PortalServiceTests
     [Theory]
     [InlineData(Reader)]
     [InlineData("RITA@contoso.com")]
-    public async Task AddAsync_ExistingUser_IsAConflict(string account)
+    public async Task AddAsync_existing_user_is_a_conflict(string account)
     {
         // Act
         await TestData.ThrowsProblemAsync(ProblemKind.Conflict,
@@ -159,7 +159,7 @@ public class PortalServiceTests
     [InlineData("Owner")]
     [InlineData("")]
     [InlineData(null)]
-    public async Task AddAsync_UnknownRole_IsInvalidOnRole(string? role)
+    public async Task AddAsync_unknown_role_is_invalid_on_role(string? role)
     {
         // Act
         var problem = await TestData.ThrowsProblemAsync(ProblemKind.Invalid,
@@ -171,7 +171,7 @@ public class PortalServiceTests
     }
 
     [Fact]
-    public async Task RemoveAsync_TheLastAdministrator_IsAConflict()
+    public async Task RemoveAsync_the_last_administrator_is_a_conflict()
     {
         // Act
         await TestData.ThrowsProblemAsync(ProblemKind.Conflict,
@@ -182,7 +182,7 @@ public class PortalServiceTests
     }
 
     [Fact]
-    public async Task ChangeRoleAsync_DemotingTheLastAdministrator_IsAConflict()
+    public async Task ChangeRoleAsync_demoting_the_last_administrator_is_a_conflict()
     {
         // Act
         await TestData.ThrowsProblemAsync(ProblemKind.Conflict,
@@ -193,7 +193,7 @@ public class PortalServiceTests
     }
 
     [Fact]
-    public async Task RemoveAsync_AnAdministratorWhenAnotherRemains_CommitsTheDeletion()
+    public async Task RemoveAsync_an_administrator_when_another_remains_commits_the_deletion()
     {
         // Arrange
         _users.Add(new PortalUser(Contributor, "Carl", PortalRoles.Administrator, TestData.Start));
@@ -208,7 +208,7 @@ public class PortalServiceTests
     }
 
     [Fact]
-    public async Task ChangeRoleAsync_PromotingAReader_CommitsTheNewRole()
+    public async Task ChangeRoleAsync_promoting_a_reader_commits_the_new_role()
     {
         // Act
         var changed = await _service.ChangeRoleAsync(TestData.User(Admin), _customer.CustomerId, Reader, PortalRoles.Administrator, null, CancellationToken.None);
@@ -221,7 +221,7 @@ public class PortalServiceTests
     }
 
     [Fact]
-    public async Task ChangeRoleAsync_IfMatchOfTheUsersCurrentETag_CommitsTheNewRole()
+    public async Task ChangeRoleAsync_IfMatch_of_the_users_current_ETag_commits_the_new_role()
     {
         // Arrange
         var etag = _users[1].ETag;
@@ -235,7 +235,7 @@ public class PortalServiceTests
     }
 
     [Fact]
-    public async Task ChangeRoleAsync_IfMatchOfAnEarlierVersionOfTheUser_IsPreconditionFailed()
+    public async Task ChangeRoleAsync_IfMatch_of_an_earlier_version_of_the_user_is_precondition_failed()
     {
         // Arrange: the caller read Rita as a Contributor; someone made her a Reader since.
         var stale = _users[1] with { Role = PortalRoles.Contributor };
@@ -249,7 +249,7 @@ public class PortalServiceTests
     }
 
     [Fact]
-    public async Task RemoveAsync_IfMatchOfAnotherUsersETag_IsPreconditionFailed()
+    public async Task RemoveAsync_IfMatch_of_another_users_ETag_is_precondition_failed()
     {
         // Act
         await TestData.ThrowsProblemAsync(ProblemKind.PreconditionFailed,
@@ -260,7 +260,7 @@ public class PortalServiceTests
     }
 
     [Fact]
-    public async Task RemoveAsync_IfMatchStar_RemovesAnExistingUser()
+    public async Task RemoveAsync_IfMatch_star_removes_an_existing_user()
     {
         // Act
         await _service.RemoveAsync(TestData.User(Admin), _customer.CustomerId, Reader, "*", CancellationToken.None);
@@ -270,7 +270,7 @@ public class PortalServiceTests
     }
 
     [Fact]
-    public async Task ListAsync_FirstSignInOfAUserAddedByAddress_BindsThemToTheCallersIdentity()
+    public async Task ListAsync_first_sign_in_of_a_user_added_by_address_binds_them_to_the_callers_identity()
     {
         // Arrange: Carl was added by address and has never signed in
         _users.Add(new PortalUser(Contributor, "Carl Contributor", PortalRoles.Contributor, TestData.Start));
@@ -287,7 +287,7 @@ public class PortalServiceTests
     }
 
     [Fact]
-    public async Task ListAsync_BoundUser_IsNotBoundAgain()
+    public async Task ListAsync_bound_user_is_not_bound_again()
     {
         // Act
         await _service.ListAsync(TestData.User(Reader), _customer.CustomerId, CancellationToken.None);
@@ -297,7 +297,7 @@ public class PortalServiceTests
     }
 
     [Fact]
-    public async Task ListAsync_RecycledAddressWithANewObjectId_AnswersNotFound()
+    public async Task ListAsync_recycled_address_with_a_new_object_ID_answers_not_found()
     {
         // Arrange: Rita left; her address was given to a new account in the same tenant (a new oid)
         var newcomer = TestData.User(Reader) with { Identity = new AccountIdentity(TestData.WorkTenant, Guid.NewGuid().ToString("D")) };
@@ -308,7 +308,7 @@ public class PortalServiceTests
     }
 
     [Fact]
-    public async Task ListAsync_BoundUserWhoseAddressChanged_IsStillRecognised()
+    public async Task ListAsync_bound_user_whose_address_changed_is_still_recognised()
     {
         // Arrange: Rita's account was renamed; her tid + oid did not change
         var renamed = TestData.User(Reader) with { VerifiedAddress = "rita.reader@contoso.com" };
@@ -321,7 +321,7 @@ public class PortalServiceTests
     }
 
     [Fact]
-    public void ETag_ChangesWithEveryFieldTheApiShows()
+    public void ETag_changes_with_every_field_the_API_shows()
     {
         // Arrange
         var user = _users[1];

@@ -60,7 +60,7 @@ public class SubscriptionServiceTests
     // ---- sign-up ----
 
     [Fact]
-    public async Task SignUpAsync_UnsupportedCountry_IsRefusedWithAdviceToContactSupport()
+    public async Task SignUpAsync_unsupported_country_is_refused_with_advice_to_contact_support()
     {
         // Arrange
         var customer = StoredCustomer(TestData.Customer());
@@ -75,7 +75,7 @@ public class SubscriptionServiceTests
     }
 
     [Fact]
-    public async Task SignUpAsync_ServicePastItsEndOfSupport_IsRefused()
+    public async Task SignUpAsync_service_past_its_end_of_support_is_refused()
     {
         // Arrange
         var customer = StoredCustomer(TestData.Customer());
@@ -90,7 +90,7 @@ public class SubscriptionServiceTests
     }
 
     [Fact]
-    public async Task SignUpAsync_CustomerAlreadyHasTheService_IsAConflict()
+    public async Task SignUpAsync_customer_already_has_the_service_is_a_conflict()
     {
         // Arrange
         var customer = StoredCustomer(TestData.Customer().WithRapidStart());
@@ -105,7 +105,7 @@ public class SubscriptionServiceTests
     }
 
     [Fact]
-    public async Task SignUpAsync_ExistingCustomer_GetsAPermanentSubscriptionWithoutDueItem()
+    public async Task SignUpAsync_existing_customer_gets_a_permanent_subscription_without_due_item()
     {
         // Arrange
         var customer = StoredCustomer(TestData.Customer(voiceNumber: TestData.VoiceNumber));
@@ -121,7 +121,7 @@ public class SubscriptionServiceTests
     }
 
     [Fact]
-    public async Task SignUpAsync_Prospect_GetsATrialWhoseDeadlineIsIndexedBeforeTheInsert()
+    public async Task SignUpAsync_prospect_gets_a_trial_whose_deadline_is_indexed_before_the_insert()
     {
         // Arrange
         var customer = StoredCustomer(TestData.Customer());
@@ -142,7 +142,7 @@ public class SubscriptionServiceTests
     }
 
     [Fact]
-    public async Task SignUpAsync_Succeeds_SignalsTheLifecycleOnce()
+    public async Task SignUpAsync_signals_the_lifecycle_once_when_it_succeeds()
     {
         // Arrange
         var customer = StoredCustomer(TestData.Customer());
@@ -158,7 +158,7 @@ public class SubscriptionServiceTests
     // ---- send activation ----
 
     [Fact]
-    public async Task SendActivationAsync_FromCreated_SendsTheFirstInvitationAndSignalsItsSequence()
+    public async Task SendActivationAsync_from_created_sends_the_first_invitation_and_signals_its_sequence()
     {
         // Arrange
         var (customer, key) = WithSubscription(c => TestData.Subscription(c));
@@ -179,7 +179,7 @@ public class SubscriptionServiceTests
     }
 
     [Fact]
-    public async Task SendActivationAsync_Resend_SignalsTheNewSequence()
+    public async Task SendActivationAsync_resend_signals_the_new_sequence()
     {
         // Arrange
         var (customer, _) = WithSubscription(c => TestData.Invited(c, sequence: 2));
@@ -194,7 +194,7 @@ public class SubscriptionServiceTests
     }
 
     [Fact]
-    public async Task SendActivationAsync_SixthSendWithinAnHour_IsTooManyRequestsWithRetryAfterAndNoCommit()
+    public async Task SendActivationAsync_sixth_send_within_an_hour_is_too_many_requests_with_RetryAfter_and_no_commit()
     {
         // Arrange
         var now = TestData.Start;
@@ -214,7 +214,7 @@ public class SubscriptionServiceTests
     }
 
     [Fact]
-    public async Task SendActivationAsync_FiveSendsOlderThanAnHour_DoNotCountAgainstTheLimit()
+    public async Task SendActivationAsync_five_sends_older_than_an_hour_do_not_count_against_the_limit()
     {
         // Arrange
         var sends = Enumerable.Range(1, 5).Select(i => TestData.Start.AddMinutes(-60 - i)).ToArray();
@@ -229,7 +229,7 @@ public class SubscriptionServiceTests
     }
 
     [Fact]
-    public async Task SendActivationAsync_WhenActive_IsAConflict()
+    public async Task SendActivationAsync_when_active_is_a_conflict()
     {
         // Arrange
         var (customer, _) = WithSubscription(c => TestData.Invited(c).Accept(TestData.Start, new Acceptance(TestData.Start, TestData.AdministratorAccount, "v", "v")).Item1);
@@ -243,7 +243,7 @@ public class SubscriptionServiceTests
     }
 
     [Fact]
-    public async Task SendActivationAsync_WithALiveLink_CommitsThatTokenAsSuperseded()
+    public async Task SendActivationAsync_with_a_live_link_commits_that_token_as_superseded()
     {
         // Arrange
         var (customer, key) = WithSubscription(c => TestData.Invited(c).WithIssuedToken("hash-1"));
@@ -264,7 +264,7 @@ public class SubscriptionServiceTests
     }
 
     [Fact]
-    public async Task SendActivationAsync_ConcurrentWriterOnFirstCommit_RetriesOnFreshStateAndSucceeds()
+    public async Task SendActivationAsync_concurrent_writer_on_first_commit_retries_on_fresh_state_and_succeeds()
     {
         // Arrange
         var customer = StoredCustomer(TestData.Customer().WithRapidStart());
@@ -288,7 +288,7 @@ public class SubscriptionServiceTests
     }
 
     [Fact]
-    public async Task SendActivationAsync_StaleIfMatch_FailsThePreconditionAndCommitsNothing()
+    public async Task SendActivationAsync_stale_IfMatch_fails_the_precondition_and_commits_nothing()
     {
         // Arrange
         var (customer, _) = WithSubscription(c => TestData.Subscription(c), etag: "sub-etag-2");
@@ -306,7 +306,7 @@ public class SubscriptionServiceTests
     [Theory]
     [InlineData(SubscriptionStatus.Created)]
     [InlineData(SubscriptionStatus.Active)]
-    public async Task RevokeActivationAsync_WithoutAPendingInvitation_IsAConflict(SubscriptionStatus status)
+    public async Task RevokeActivationAsync_without_a_pending_invitation_is_a_conflict(SubscriptionStatus status)
     {
         // Arrange
         var (customer, _) = WithSubscription(c => TestData.Subscription(c) with { Status = status });
@@ -320,7 +320,7 @@ public class SubscriptionServiceTests
     }
 
     [Fact]
-    public async Task RevokeActivationAsync_PendingInvitation_ReturnsToCreatedRevokesTheTokenAndSignals()
+    public async Task RevokeActivationAsync_pending_invitation_returns_to_created_revokes_the_token_and_signals()
     {
         // Arrange
         var (customer, key) = WithSubscription(c => TestData.Invited(c).WithIssuedToken("hash-1"));
@@ -344,7 +344,7 @@ public class SubscriptionServiceTests
     [InlineData(SubscriptionStatus.Created)]
     [InlineData(SubscriptionStatus.InvitationSent)]
     [InlineData(SubscriptionStatus.Active)]
-    public async Task ReactivateAsync_NotInactive_IsAConflict(SubscriptionStatus status)
+    public async Task ReactivateAsync_not_inactive_is_a_conflict(SubscriptionStatus status)
     {
         // Arrange
         var (customer, _) = WithSubscription(c => TestData.Subscription(c) with { Status = status });
@@ -359,7 +359,7 @@ public class SubscriptionServiceTests
     }
 
     [Fact]
-    public async Task ReactivateAsync_Purged_IsGone()
+    public async Task ReactivateAsync_purged_is_gone()
     {
         // Arrange
         var (customer, _) = WithSubscription(c => TestData.Subscription(c) with { Status = SubscriptionStatus.Purged });
@@ -373,7 +373,7 @@ public class SubscriptionServiceTests
     }
 
     [Fact]
-    public async Task ReactivateAsync_Inactive_ReturnsToTheEarlierStatusPermanentlyAndSignals()
+    public async Task ReactivateAsync_inactive_returns_to_the_earlier_status_permanently_and_signals()
     {
         // Arrange
         var inactivatedAt = TestData.Start + TestData.Trial;
@@ -402,7 +402,7 @@ public class SubscriptionServiceTests
     [InlineData(null)]
     [InlineData("sub-etag-1")]
     [InlineData("*")]
-    public async Task RefuseCountryChangeAsync_AlwaysAnswersConflict(string? ifMatch)
+    public async Task RefuseCountryChangeAsync_always_answers_conflict(string? ifMatch)
     {
         // Arrange
         var (customer, _) = WithSubscription(c => TestData.Subscription(c));

@@ -28,7 +28,7 @@ public class SubscriptionTests
     }
 
     [Fact]
-    public void SignUp_WithTrial_IsCreatedWithDeadlineAfterTheTrialPeriod()
+    public void SignUp_with_trial_is_created_with_deadline_after_the_trial_period()
     {
         // Act
         var (subscription, audit) = Subscription.SignUp("eu-west-c1", TestData.PartnerId, "rapidstart", "DE", "eu-west", Now, TestData.Trial, "partner:P-1001:pat");
@@ -46,7 +46,7 @@ public class SubscriptionTests
     }
 
     [Fact]
-    public void SignUp_WithoutTrial_IsPermanentFromTheStart()
+    public void SignUp_without_trial_is_permanent_from_the_start()
     {
         // Act
         var (subscription, audit) = Subscription.SignUp("eu-west-c1", TestData.PartnerId, "rapidstart", "DE", "eu-west", Now, trialPeriod: null, "partner:P-1001:pat");
@@ -59,7 +59,7 @@ public class SubscriptionTests
     }
 
     [Fact]
-    public void RequestInvitation_FromCreated_SendsTheFirstInvitation()
+    public void RequestInvitation_from_created_sends_the_first_invitation()
     {
         // Arrange
         var created = SignedUp();
@@ -80,7 +80,7 @@ public class SubscriptionTests
     }
 
     [Fact]
-    public void RequestInvitation_Resend_IncrementsSequenceAndDropsTheLiveToken()
+    public void RequestInvitation_resend_increments_sequence_and_drops_the_live_token()
     {
         // Arrange
         var first = SignedUp().RequestInvitation(Now, "dana@contoso.com", "it@contoso.com", "Dana", "partner", Window).Item1.WithIssuedToken("hash-1");
@@ -97,7 +97,7 @@ public class SubscriptionTests
     }
 
     [Fact]
-    public void RequestInvitation_KeepsOnlyTheSendsInsideTheRateWindow()
+    public void RequestInvitation_keeps_only_the_sends_inside_the_rate_window()
     {
         // Arrange
         var old = Now.AddHours(-2);
@@ -112,7 +112,7 @@ public class SubscriptionTests
     }
 
     [Fact]
-    public void RevokeInvitation_ReturnsToCreatedWithoutALiveToken()
+    public void RevokeInvitation_returns_to_created_without_a_live_token()
     {
         // Arrange
         var sent = InStatus(SubscriptionStatus.InvitationSent).WithIssuedToken("hash-1");
@@ -128,7 +128,7 @@ public class SubscriptionTests
     }
 
     [Fact]
-    public void Accept_MakesTheSubscriptionActiveAndRecordsTheAcceptance()
+    public void Accept_makes_the_subscription_active_and_records_the_acceptance()
     {
         // Arrange
         var sent = InStatus(SubscriptionStatus.InvitationSent).WithIssuedToken("hash-1");
@@ -148,7 +148,7 @@ public class SubscriptionTests
     }
 
     [Fact]
-    public void MakePermanent_ClearsTheTrialDeadlineAndKeepsTheStatus()
+    public void MakePermanent_clears_the_trial_deadline_and_keeps_the_status()
     {
         // Arrange
         var sent = InStatus(SubscriptionStatus.InvitationSent);
@@ -168,7 +168,7 @@ public class SubscriptionTests
     [InlineData(SubscriptionStatus.Created)]
     [InlineData(SubscriptionStatus.InvitationSent)]
     [InlineData(SubscriptionStatus.Active)]
-    public void Inactivate_RemembersTheEarlierStatusAndSetsTheRetentionEnd(SubscriptionStatus before)
+    public void Inactivate_remembers_the_earlier_status_and_sets_the_retention_end(SubscriptionStatus before)
     {
         // Arrange
         var subscription = InStatus(before).WithIssuedToken("hash-1");
@@ -191,7 +191,7 @@ public class SubscriptionTests
     [InlineData(SubscriptionStatus.Created)]
     [InlineData(SubscriptionStatus.InvitationSent)]
     [InlineData(SubscriptionStatus.Active)]
-    public void Reactivate_ReturnsToTheEarlierStatusAndIsPermanent(SubscriptionStatus before)
+    public void Reactivate_returns_to_the_earlier_status_and_is_permanent(SubscriptionStatus before)
     {
         // Arrange
         var at = Now + TestData.Trial;
@@ -212,7 +212,7 @@ public class SubscriptionTests
     }
 
     [Fact]
-    public void Purge_LeavesATombstoneWithoutTheInvitationOrTheAcceptingAccount()
+    public void Purge_leaves_a_tombstone_without_the_invitation_or_the_accepting_account()
     {
         // Arrange
         var at = Now + TestData.Trial;
@@ -235,7 +235,7 @@ public class SubscriptionTests
     }
 
     [Fact]
-    public void EveryTransition_CountsOneAuditEntryWithFromToActorAndReason()
+    public void Every_transition_counts_one_audit_entry_with_from_to_actor_and_reason()
     {
         // Arrange
         var (subscription, signUp) = Subscription.SignUp("eu-west-c1", TestData.PartnerId, "rapidstart", "DE", "eu-west", Now, TestData.Trial, "partner:a");

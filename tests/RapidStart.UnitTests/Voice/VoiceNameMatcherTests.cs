@@ -15,7 +15,7 @@ public class VoiceNameMatcherTests
     [InlineData("Straße", "Strasse Logistik")]
     [InlineData("lodz", "Łódź Partners")]
     [InlineData("aero", "Ærø Shipping")]
-    public void Score_TermAndNameDifferOnlyInAccents_Matches(string term, string name)
+    public void Score_term_and_name_differ_only_in_accents_matches(string term, string name)
     {
         // Act
         var score = VoiceNameMatcher.Score(term, name);
@@ -28,7 +28,7 @@ public class VoiceNameMatcherTests
     [InlineData("MÜLLER")]
     [InlineData("MULLER")]
     [InlineData("mÜlLeR")]
-    public void Score_TermInAnotherCase_Matches(string term)
+    public void Score_term_in_another_case_matches(string term)
     {
         // Act
         var score = VoiceNameMatcher.Score(term, "Müller GmbH");
@@ -42,7 +42,7 @@ public class VoiceNameMatcherTests
     [InlineData("Ærø Ølund Łódź", "aero olund lodz")]
     [InlineData("  O'Brien & Sons, Ltd.  ", "o brien sons ltd")]
     [InlineData("ＡＢＣ Café", "abc cafe")]
-    public void Fold_Text_ReturnsLowerCasePlainLettersSeparatedBySingleSpaces(string text, string expected)
+    public void Fold_text_returns_lower_case_plain_letters_separated_by_single_spaces(string text, string expected)
     {
         // Act
         var folded = VoiceNameMatcher.Fold(text);
@@ -55,7 +55,7 @@ public class VoiceNameMatcherTests
     [InlineData("north")]
     [InlineData("trad")]
     [InlineData("n")]
-    public void Score_TermIsPrefixOfNameWord_Matches(string term)
+    public void Score_term_is_prefix_of_name_word_matches(string term)
     {
         // Act
         var score = VoiceNameMatcher.Score(term, "Northwind Traders");
@@ -69,7 +69,7 @@ public class VoiceNameMatcherTests
     [InlineData("cnotoso", "Contoso Ltd")]      // swapped letters
     [InlineData("northwnd", "Northwind Traders")]
     [InlineData("holdnig", "Contoso Holdings")] // typo in a half-typed word
-    public void Score_TermWordOneEditAway_Matches(string term, string name)
+    public void Score_term_word_one_edit_away_matches(string term, string name)
     {
         // Act
         var score = VoiceNameMatcher.Score(term, name);
@@ -81,7 +81,7 @@ public class VoiceNameMatcherTests
     [Theory]
     [InlineData("nrothwnd")]   // swap + missing letter, 8 chars
     [InlineData("nortwinx")]   // missing letter + wrong letter, 8 chars
-    public void Score_LongTermWordTwoEditsAway_Matches(string term)
+    public void Score_long_term_word_two_edits_away_matches(string term)
     {
         // Act
         var score = VoiceNameMatcher.Score(term, "Northwind Traders");
@@ -91,7 +91,7 @@ public class VoiceNameMatcherTests
     }
 
     [Fact]
-    public void Score_ShortTermWordTwoEditsAway_DoesNotMatch()
+    public void Score_short_term_word_two_edits_away_does_not_match()
     {
         // Arrange: 6 characters allow only one edit
         const string term = "cotnso";
@@ -104,7 +104,7 @@ public class VoiceNameMatcherTests
     }
 
     [Fact]
-    public void Score_ThreeLetterTermWordWithTypo_DoesNotMatch()
+    public void Score_three_letter_term_word_with_typo_does_not_match()
     {
         // Act
         var score = VoiceNameMatcher.Score("ltx", "Contoso Ltd");
@@ -118,7 +118,7 @@ public class VoiceNameMatcherTests
     [InlineData("trad north")]
     [InlineData("northwnd traders")]
     [InlineData("Northwind, Traders!")]
-    public void Score_EveryTermWordMatchesSomeNameWord_Matches(string term)
+    public void Score_matches_when_every_term_word_matches_some_name_word(string term)
     {
         // Act
         var score = VoiceNameMatcher.Score(term, "Northwind Traders");
@@ -128,7 +128,7 @@ public class VoiceNameMatcherTests
     }
 
     [Fact]
-    public void Score_OneTermWordMatchesNoNameWord_DoesNotMatch()
+    public void Score_does_not_match_when_one_term_word_matches_no_name_word()
     {
         // Act
         var score = VoiceNameMatcher.Score("north zebra", "Northwind Traders");
@@ -142,7 +142,7 @@ public class VoiceNameMatcherTests
     [InlineData("northwindtrad", "Northwind Traders")]
     [InlineData("obrien", "O'Brien & Sons")]
     [InlineData("north wind", "Northwind")]
-    public void Score_TermTypedWithoutTheNameSpaces_Matches(string term, string name)
+    public void Score_term_typed_without_the_name_spaces_matches(string term, string name)
     {
         // Act
         var score = VoiceNameMatcher.Score(term, name);
@@ -155,7 +155,7 @@ public class VoiceNameMatcherTests
     [InlineData("zebra", "Northwind")]
     [InlineData("fabrikam", "Contoso Ltd")]
     [InlineData("wind", "Northwind Traders")]
-    public void Score_UnrelatedName_DoesNotMatch(string term, string name)
+    public void Score_unrelated_name_does_not_match(string term, string name)
     {
         // Act
         var score = VoiceNameMatcher.Score(term, name);
@@ -168,7 +168,7 @@ public class VoiceNameMatcherTests
     [InlineData("")]
     [InlineData("   ")]
     [InlineData("&-!")]
-    public void Score_BlankTerm_MatchesNothing(string term)
+    public void Score_blank_term_matches_nothing(string term)
     {
         // Act
         var score = VoiceNameMatcher.Score(term, "Northwind Traders");
@@ -178,7 +178,7 @@ public class VoiceNameMatcherTests
     }
 
     [Fact]
-    public void Rank_BlankTerm_ReturnsNothing()
+    public void Rank_blank_term_returns_nothing()
     {
         // Act
         var ranked = Rank(" ", "Northwind Traders", "Contoso Ltd");
@@ -188,7 +188,7 @@ public class VoiceNameMatcherTests
     }
 
     [Fact]
-    public void Rank_ExactPrefixAndNearMatches_OrdersExactThenPrefixThenNear()
+    public void Rank_exact_prefix_and_near_matches_orders_exact_then_prefix_then_near()
     {
         // Act
         var ranked = Rank("north", "Nrth Co", "Northwind", "North");
@@ -198,7 +198,7 @@ public class VoiceNameMatcherTests
     }
 
     [Fact]
-    public void Rank_Contoso_OrdersWholeNameThenExactWordThenTypo()
+    public void Rank_for_Contoso_orders_whole_name_then_exact_word_then_typo()
     {
         // Act
         var ranked = Rank("Contoso", "Contso Partners", "Contoso Holdings", "Fabrikam", "Contoso");
@@ -208,7 +208,7 @@ public class VoiceNameMatcherTests
     }
 
     [Fact]
-    public void Rank_EveryWordExact_RanksAbovePrefix()
+    public void Rank_every_word_exact_ranks_above_prefix()
     {
         // Act
         var ranked = Rank("north", "Northwind", "North Star Foods");
@@ -218,7 +218,7 @@ public class VoiceNameMatcherTests
     }
 
     [Fact]
-    public void Rank_SameQuality_RanksEarlierMatchFirst()
+    public void Rank_same_quality_ranks_earlier_match_first()
     {
         // Act
         var ranked = Rank("trad", "Northwind Traders", "Traders United Group");
@@ -228,7 +228,7 @@ public class VoiceNameMatcherTests
     }
 
     [Fact]
-    public void Rank_SameQualityAndPosition_RanksShorterNameFirst()
+    public void Rank_same_quality_and_position_ranks_shorter_name_first()
     {
         // Act
         var ranked = Rank("north", "Northwind Traders", "Northwind");
@@ -238,7 +238,7 @@ public class VoiceNameMatcherTests
     }
 
     [Fact]
-    public void Rank_EqualScores_BreaksTiesByNameOrdinal()
+    public void Rank_equal_scores_breaks_ties_by_name_ordinal()
     {
         // Act
         var ranked = Rank("contoso", "Contoso B", "Contoso A", "Contoso a");
@@ -248,7 +248,7 @@ public class VoiceNameMatcherTests
     }
 
     [Fact]
-    public void Rank_MoreMatchesThanLimit_ReturnsOnlyTheBest()
+    public void Rank_more_matches_than_limit_returns_only_the_best()
     {
         // Arrange
         var names = new[] { "Contoso Partners", "Contoso", "Contoso Holdings", "Contso Ltd" };
@@ -261,7 +261,7 @@ public class VoiceNameMatcherTests
     }
 
     [Fact]
-    public void Rank_LimitZero_ReturnsNothing()
+    public void Rank_limit_zero_returns_nothing()
     {
         // Act
         var ranked = VoiceNameMatcher.Rank("contoso", ["Contoso"], name => name, limit: 0);
@@ -271,7 +271,7 @@ public class VoiceNameMatcherTests
     }
 
     [Fact]
-    public void Rank_Items_ReturnsTheItemsNotTheirNames()
+    public void Rank_items_returns_the_items_not_their_names()
     {
         // Arrange
         var accounts = new[] { (Id: 1, Name: "Northwind Traders"), (Id: 2, Name: "Contoso Ltd") };

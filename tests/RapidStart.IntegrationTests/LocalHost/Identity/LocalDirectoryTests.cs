@@ -8,7 +8,7 @@ public class LocalDirectoryTests
     private readonly LocalDirectory _directory = new(["P-1001", "P-2002"]);
 
     [Fact]
-    public void SignIn_SameAddressTwice_IsTheSameIdentityInAnyCase()
+    public void SignIn_same_address_twice_is_the_same_identity_in_any_case()
     {
         var first = _directory.SignIn("Agent@P-1001.example");
         var second = new LocalDirectory(["P-2002", "P-1001"]).SignIn("agent@p-1001.example");
@@ -18,7 +18,7 @@ public class LocalDirectoryTests
     }
 
     [Fact]
-    public void SignIn_SeedPartnersDomain_IsAPartnerInThePartnersTenant()
+    public void SignIn_seed_partners_domain_is_a_partner_in_the_partners_tenant()
     {
         var account = _directory.SignIn("agent@p-1001.example");
 
@@ -28,7 +28,7 @@ public class LocalDirectoryTests
     }
 
     [Fact]
-    public void SignIn_OperatorsDomain_IsSupportInTheOperatorsTenant()
+    public void SignIn_operators_domain_is_support_in_the_operators_tenant()
     {
         var account = _directory.SignIn("help@rapidstart.example");
 
@@ -40,7 +40,7 @@ public class LocalDirectoryTests
     [InlineData("someone@outlook.com")]
     [InlineData("someone@HOTMAIL.com")]
     [InlineData("someone@live.com")]
-    public void SignIn_PersonalMicrosoftAccount_IsInTheConsumerTenantWithoutEdov(string address)
+    public void SignIn_personal_Microsoft_account_is_in_the_consumer_tenant_without_edov(string address)
     {
         var account = _directory.SignIn(address);
 
@@ -50,7 +50,7 @@ public class LocalDirectoryTests
     }
 
     [Fact]
-    public void SignIn_AnyOtherAddress_IsAWorkAccountOfItsDomainsTenantWithoutRoles()
+    public void SignIn_any_other_address_is_a_work_account_of_its_domains_tenant_without_roles()
     {
         var admin = _directory.SignIn("admin@contoso.example");
         var colleague = _directory.SignIn("pat.smith@contoso.example");
@@ -65,7 +65,7 @@ public class LocalDirectoryTests
     }
 
     [Fact]
-    public void InTenant_AddressOfAnotherDomain_IsNotVerified()
+    public void InTenant_address_of_another_domain_is_not_verified()
     {
         var guest = LocalDirectory.InTenant(LocalDirectory.PartnerTenant("P-1001"), "pat@partner.example");
 

@@ -24,7 +24,7 @@ public sealed partial class LocalIdentityProviderTests(LocalIdentityHostFixture 
     private string ConsoleRedirect => fixture.Host.BaseUrl + "/api/console";
 
     [Fact]
-    public async Task Discovery_FromTheApiOrigin_IsEntraShapedWithTheIssuerTemplateAndCors()
+    public async Task Discovery_from_the_API_origin_is_Entra_shaped_with_the_issuer_template_and_CORS()
     {
         // Arrange
         using var request = new HttpRequestMessage(HttpMethod.Get, "/common/v2.0/.well-known/openid-configuration");
@@ -47,7 +47,7 @@ public sealed partial class LocalIdentityProviderTests(LocalIdentityHostFixture 
     }
 
     [Fact]
-    public async Task Discovery_OnTheApisPlainHttpPort_IsNotServed()
+    public async Task Discovery_on_the_plain_HTTP_port_of_the_API_is_not_served()
     {
         using var response = await fixture.Host.Http.GetAsync("/common/v2.0/.well-known/openid-configuration");
 
@@ -56,7 +56,7 @@ public sealed partial class LocalIdentityProviderTests(LocalIdentityHostFixture 
     }
 
     [Fact]
-    public async Task Keys_FromTheApiOrigin_AreTheSigningKeyWithItsKid()
+    public async Task Keys_from_the_API_origin_are_the_signing_key_with_its_kid()
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, "/common/discovery/v2.0/keys");
         request.Headers.Add("Origin", ApiOrigin);
@@ -71,7 +71,7 @@ public sealed partial class LocalIdentityProviderTests(LocalIdentityHostFixture 
     }
 
     [Fact]
-    public async Task DevelopmentToken_ForAPartner_PassesEntraValidationInThePartnersTenant()
+    public async Task A_development_token_for_a_partner_passes_Entra_validation_in_the_partners_tenant()
     {
         // Arrange
         var tenant = LocalDirectory.PartnerTenant("P-1001").Id.ToString("D");
@@ -99,7 +99,7 @@ public sealed partial class LocalIdentityProviderTests(LocalIdentityHostFixture 
     }
 
     [Fact]
-    public async Task DevelopmentToken_ForSupport_IsInTheOperatorsTenant()
+    public async Task A_development_token_for_support_is_in_the_operators_tenant()
     {
         var response = await fixture.Host.Http.PostAsJsonAsync("/api/dev/token", new { sub = "help@rapidstart.example", roles = new[] { "support" } });
         var body = await response.Content.ReadFromJsonAsync<JsonElement>();
@@ -113,7 +113,7 @@ public sealed partial class LocalIdentityProviderTests(LocalIdentityHostFixture 
     [Theory]
     [InlineData("someone@outlook.com", "9188040d-6c67-4c5b-b112-36a304b66dad", false)]
     [InlineData("admin@contoso.example", null, true)]
-    public async Task DevelopmentToken_WithoutRoles_IsTheAddressesOwnIdentity(string address, string? tenant, bool hasEdov)
+    public async Task A_development_token_without_roles_is_the_addresses_own_identity(string address, string? tenant, bool hasEdov)
     {
         var response = await fixture.Host.Http.PostAsJsonAsync("/api/dev/token", new { sub = address });
         var body = await response.Content.ReadFromJsonAsync<JsonElement>();
@@ -131,7 +131,7 @@ public sealed partial class LocalIdentityProviderTests(LocalIdentityHostFixture 
     [InlineData("""{"sub":"x@y.example","roles":["admin"]}""", "roles")]
     [InlineData("""{"sub":"x@y.example","roles":["partner","support"],"partnerId":"P-1001"}""", "roles")]
     [InlineData("""{"sub":"x@y.example","roles":["partner"]}""", "partnerId")]
-    public async Task DevelopmentToken_BadInput_IsAProblem400NamingTheField(string json, string field)
+    public async Task A_development_token_request_with_bad_input_is_a_problem_400_naming_the_field(string json, string field)
     {
         using var content = new StringContent(json, Encoding.UTF8, "application/json");
 
@@ -144,7 +144,7 @@ public sealed partial class LocalIdentityProviderTests(LocalIdentityHostFixture 
     }
 
     [Fact]
-    public async Task Start_RegistersEachSeedPartnersTenantInThePartnerRegistry()
+    public async Task Start_registers_each_seed_partners_tenant_in_the_partner_registry()
     {
         var registered = await fixture.Registry.ListAsync(CancellationToken.None);
 
@@ -153,7 +153,7 @@ public sealed partial class LocalIdentityProviderTests(LocalIdentityHostFixture 
     }
 
     [Fact]
-    public async Task AuthorizationCodeWithPkce_ThroughTheSignInForm_GivesTokensThatPassEntraValidation()
+    public async Task Authorization_code_with_PKCE_through_the_sign_in_form_gives_tokens_that_pass_Entra_validation()
     {
         // Arrange: what MSAL.js sends, login_hint and prompt=select_account included.
         var verifier = Base64UrlEncoder.Encode(RandomNumberGenerator.GetBytes(32));
@@ -256,7 +256,7 @@ public sealed partial class LocalIdentityProviderTests(LocalIdentityHostFixture 
     }
 
     [Fact]
-    public async Task TokenEndpoint_PreflightFromTheApiOrigin_AllowsPostWithMsalHeaders()
+    public async Task The_token_endpoint_preflight_from_the_API_origin_allows_POST_with_MSAL_headers()
     {
         using var preflight = new HttpRequestMessage(HttpMethod.Options, "/common/oauth2/v2.0/token");
         preflight.Headers.Add("Origin", ApiOrigin);
@@ -271,7 +271,7 @@ public sealed partial class LocalIdentityProviderTests(LocalIdentityHostFixture 
     }
 
     [Fact]
-    public async Task Keys_FromAnotherOrigin_GetNoCorsHeaders()
+    public async Task Keys_from_another_origin_get_no_CORS_headers()
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, "/common/discovery/v2.0/keys");
         request.Headers.Add("Origin", "http://evil.example");
@@ -286,7 +286,7 @@ public sealed partial class LocalIdentityProviderTests(LocalIdentityHostFixture 
     [InlineData("redirect_uri", "CONSOLE?x=1")]
     [InlineData("client_id", "00000000-0000-0000-0000-000000000000")]
     [InlineData("code_challenge_method", "plain")]
-    public async Task AuthorizationRequest_NotThePublicClientsOwn_IsRefusedWithoutRedirecting(string parameter, string value)
+    public async Task An_authorization_request_not_the_public_clients_own_is_refused_without_redirecting(string parameter, string value)
     {
         var parameters = new Dictionary<string, string>
         {
@@ -306,7 +306,7 @@ public sealed partial class LocalIdentityProviderTests(LocalIdentityHostFixture 
     }
 
     [Fact]
-    public async Task ForgedTokens_ChangedInOnePart_FailEntraValidation_AndUnchangedPass()
+    public async Task Forged_tokens_changed_in_one_part_fail_Entra_validation_and_unchanged_ones_pass()
     {
         var forge = fixture.Host.Tokens;
 

@@ -20,7 +20,7 @@ namespace RapidStart.IntegrationTests.Orchestration;
 
 /// <summary>The expiry sweep: the safety net that repairs what a lost orchestration would have done.</summary>
 [Collection(OrchestrationCollections.Engine)]
-public sealed class ExpirySweepTests(AzuriteFixture azurite, ITestOutputHelper output)
+public sealed class ExpirySweepOnAzuriteTests(AzuriteFixture azurite, ITestOutputHelper output)
 {
     private static readonly CancellationToken None = CancellationToken.None;
 
