@@ -1,0 +1,292 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using Azure.Data.Tables;
+using RapidStart.Domain.Catalog;
+using RapidStart.Domain.Customers;
+using RapidStart.Domain.Subscriptions;
+using RapidStart.Functions.Lifecycle;
+using RapidStart.Infrastructure.Storage;
+
+namespace RapidStart.Bench;
+
+/// <summary>One read through the API and the raw table reads it runs, measured side by side at one size.</summary>
+public sealed record GrowsComparison(string Operation, string RawOperation, LoadResult Api, LoadResult Raw, double? QueriesPerPage = null)
+{
+    public double Ratio => Api.PerSecond / Raw.PerSecond;
+}
+
+/// <summary>Rows in the host's tables at one size, counted with key-only queries (untimed).</summary>
+public sealed record GrowsTableRows(int Main, int CustomerRecords, int Subscriptions, int History, int Instances);
+
+/// <param name="Customers">Customers created through the API so far (all of them signed up).</param>
+/// <param name="GrowTime">Creating, signing up and sending activation for this step's new customers.</param>
+/// <param name="SettleTime">Then waiting until no orchestration was Pending and every invitation was on disk.</param>
+public sealed record GrowsStep(
+    int Customers,
+    int ActivationsSent,
+    int GrowFailures,
+    TimeSpan GrowTime,
+    TimeSpan SettleTime,
+    int PendingAfterSettle,
+    int InvitationsMissing,
+    GrowsTableRows Rows,
+    IReadOnlyList<GrowsComparison> Comparisons,
+    LoadResult InstanceRead,
+    LoadResult HistoryQuery);
+
+public sealed record GrowsResult(
+    IReadOnlyList<GrowsStep> Steps, int Clients, TimeSpan WarmUp, TimeSpan Duration, int Slices, int ActivationEvery, int PageSize, string ServiceListStatus, TimeSpan Elapsed);
+
+/// <summary>
+/// What grows in the soak: one local host whose state grows in steps as the soak grows it (prospects
+/// created through the API, each signed up for RapidStart Services, which starts its lifecycle
+/// orchestration, and Send Activation for one in <see cref="ActivationEvery"/>); at each size the
+/// soak's reads are measured through the API and as the raw table reads they run, in turns on the
+/// same tables (<see cref="Load.PairedAsync"/>), together with the Durable engine's own reads of its
+/// Instances and History tables. If the API's share of the raw rate holds as the tables grow, the
+/// growth is Azurite's; if it falls, something of ours grows.
+/// </summary>
+public static class GrowsBench
+{
+    public static readonly int[] Sizes = [500, 2_000, 5_000, 10_000];
+    public static readonly int[] QuickSizes = [150, 600, 1_500];
+
+    /// <summary>Send Activation for one customer in this many, as the soak sends for some of its subscriptions.</summary>
+    public const int ActivationEvery = 4;
+
+    private const int Clients = 8;
+
+    /// <summary>The soak's list requests: <c>/api/customers?pageSize=50</c> and <c>/api/services?status=InvitationSent&amp;pageSize=50</c>.</summary>
+    private const int PageSize = 50;
+    private const SubscriptionStatus ServiceListStatus = SubscriptionStatus.InvitationSent;
+
+    private static readonly TimeSpan SettleLimit = TimeSpan.FromSeconds(90);
+
+    public static async Task<GrowsResult> RunAsync(BenchHost host, bool quick, CancellationToken cancellationToken)
+    {
+        var started = Stopwatch.StartNew();
+        var warmUp = TimeSpan.FromSeconds(quick ? 0.5 : 1);
+        var duration = TimeSpan.FromSeconds(quick ? 2 : 4);
+        const int slices = 2;
+        var regions = host.Services.GetRequiredService<ServiceCatalog>().Regions;
+        var main = new TableClient(host.ConnectionString, host.TableName);
+        var instances = new TableClient(host.ConnectionString, host.InstancesTableName);
+        var history = new TableClient(host.ConnectionString, host.HistoryTableName);
+
+        var subscriptions = new ConcurrentBag<SubscriptionKey>();
+        var sent = 0;
+        var steps = new List<GrowsStep>();
+        foreach (var size in quick ? QuickSizes : Sizes)
+        {
+            var grown = subscriptions.Count;
+            Progress.Step($"grows: {grown:N0} → {size:N0} customers: create, sign up, Send Activation for 1 in {ActivationEvery} ({Clients} clients)");
+            var growing = Stopwatch.StartNew();
+            var failures = 0;
+            await Load.ForEachAsync(Enumerable.Range(grown + 1, size - grown), Clients, async (n, ct) =>
+            {
+                try
+                {
+                    var customerId = await Prospects.CreateAsync(host.Partner, n, ct);
+                    var key = await Prospects.SignUpAsync(host.Partner, customerId, Prospects.Country(n), ct);
+                    if (key is null)
+                    {
+                        Interlocked.Increment(ref failures);
+                        return;
+                    }
+
+                    subscriptions.Add(key);
+                    if (n % ActivationEvery == 0 && await Prospects.SendActivationAsync(host.Partner, key.CustomerId, ct))
+                    {
+                        Interlocked.Increment(ref sent);
+                    }
+                }
+                catch (Exception e) when (e is HttpRequestException or TaskCanceledException && !ct.IsCancellationRequested)
+                {
+                    // A slow spell of Azurite: this customer is left out, the step goes on.
+                    Interlocked.Increment(ref failures);
+                }
+            }, cancellationToken);
+            var growTime = growing.Elapsed;
+            Progress.Step($"  grown in {growTime.TotalSeconds:0.0} s ({(size - grown) / growTime.TotalSeconds:0}/s), {failures} failed; waiting for the engine to settle");
+
+            var (settleTime, pending, missing) = await SettleAsync(instances, host.MailDirectory, sent, cancellationToken);
+            Progress.Step($"  settled after {settleTime.TotalSeconds:0.0} s ({pending} instances Pending, {missing} invitations not on disk); counting rows");
+            var rows = await CountRowsAsync(main, history, instances, cancellationToken);
+            Progress.Step($"  rows: main table {rows.Main:N0} ({rows.CustomerRecords:N0} customer records), History {rows.History:N0}, Instances {rows.Instances:N0}");
+
+            var keys = subscriptions.ToArray();
+            SubscriptionKey Any() => keys[Random.Shared.Next(keys.Length)];
+            var comparisons = new List<GrowsComparison>();
+
+            async Task CompareAsync(string operation, Func<Task<bool>> api, string rawOperation, Func<Task<bool>> raw, PageReads? pageReads = null)
+            {
+                var (apiResult, rawResult) = await Load.PairedAsync(
+                    $"API {operation} at {keys.Length}", (_, _) => api(), $"raw {rawOperation} at {keys.Length}", (_, _) => raw(),
+                    Clients, warmUp, duration, slices, cancellationToken);
+                comparisons.Add(new GrowsComparison(operation, rawOperation, apiResult, rawResult, pageReads?.QueriesPerPage));
+                Progress.Step($"  {operation}: API {apiResult.PerSecond:0}/s p50 {apiResult.Latency.P50:0.0} ms, raw {rawResult.PerSecond:0}/s p50 {rawResult.Latency.P50:0.0} ms " +
+                              Failures(apiResult, rawResult));
+            }
+
+            await CompareAsync(
+                "get customer",
+                () => Prospects.GetOkAsync(host.Partner, $"/api/customers/{Any().CustomerId}", cancellationToken),
+                "GetEntity of the customer record",
+                async () =>
+                {
+                    var id = Any().CustomerId;
+                    return (await main.GetEntityAsync<TableEntity>(TableKeys.CustomerPartition(CustomerId.RegionOf(id)!, id), TableKeys.CustomerRow, cancellationToken: cancellationToken)).Value is not null;
+                });
+
+            var customerPages = new PageReads();
+            await CompareAsync(
+                "customer list, first page",
+                () => Prospects.GetOkAsync(host.Partner, $"/api/customers?pageSize={PageSize}", cancellationToken),
+                "the partner's listing partitions, one page",
+                () => customerPages.ReadFirstPageAsync(
+                    main, regions, region => TableClient.CreateQueryFilter($"PartitionKey eq {TableKeys.PartnerCustomersPartition(region, BenchHost.PartnerId)}"), PageSize, cancellationToken),
+                customerPages);
+
+            await CompareAsync(
+                "get subscription",
+                () => Prospects.GetOkAsync(host.Partner, $"/api/customers/{Any().CustomerId}/services/{ServiceCatalog.RapidStartServiceId}", cancellationToken),
+                "GetEntity of the subscription row",
+                async () =>
+                {
+                    var key = Any();
+                    return (await main.GetEntityAsync<TableEntity>(TableKeys.CustomerPartition(key.Region, key.CustomerId), TableKeys.SubscriptionRow(key.ServiceId), cancellationToken: cancellationToken)).Value is not null;
+                });
+
+            var servicePages = new PageReads();
+            var statusName = ServiceListStatus.ToString();
+            await CompareAsync(
+                $"Service List ({statusName}), first page",
+                () => Prospects.GetOkAsync(host.Partner, $"/api/services?status={statusName}&pageSize={PageSize}", cancellationToken),
+                "the partner's Service List partitions, one page",
+                () => servicePages.ReadFirstPageAsync(
+                    main, regions, region => TableClient.CreateQueryFilter($"PartitionKey eq {TableKeys.ServiceListPartition(region, BenchHost.PartnerId)} and Status eq {statusName}"), PageSize, cancellationToken),
+                servicePages);
+
+            // The engine's own tables: the point read of an instance's status it makes on every signal
+            // and start, and the query of an instance's history it makes to replay it.
+            var (instanceRead, historyQuery) = await Load.PairedAsync(
+                $"Instances GetEntity at {keys.Length}",
+                async (_, _) => (await instances.GetEntityAsync<TableEntity>(ActivationLifecycle.InstanceIdFor(Any()), "", cancellationToken: cancellationToken)).Value is not null,
+                $"History partition query at {keys.Length}",
+                async (_, _) =>
+                {
+                    var filter = TableClient.CreateQueryFilter($"PartitionKey eq {ActivationLifecycle.InstanceIdFor(Any())}");
+                    return await CountAsync(history.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken)) > 0;
+                },
+                Clients, warmUp, duration, slices, cancellationToken);
+            Progress.Step($"  engine: Instances GetEntity {instanceRead.PerSecond:0}/s p50 {instanceRead.Latency.P50:0.0} ms, History query {historyQuery.PerSecond:0}/s p50 {historyQuery.Latency.P50:0.0} ms " +
+                          Failures(instanceRead, historyQuery));
+
+            steps.Add(new GrowsStep(keys.Length, sent, failures, growTime, settleTime, pending, missing, rows, comparisons, instanceRead, historyQuery));
+        }
+
+        return new GrowsResult(steps, Clients, warmUp, duration, slices, ActivationEvery, PageSize, ServiceListStatus.ToString(), started.Elapsed);
+    }
+
+    private static string Failures(LoadResult a, LoadResult b) =>
+        $"(failures {a.Failed}/{b.Failed}{((a.FirstError ?? b.FirstError) is { } error ? ": " + error : "")})";
+
+    // Not LINQ's CountAsync: two assemblies define it here (the framework's and System.Linq.Async).
+    private static async Task<int> CountAsync<T>(IAsyncEnumerable<T> items)
+    {
+        var count = 0;
+        await foreach (var _ in items)
+        {
+            count++;
+        }
+
+        return count;
+    }
+
+    /// <summary>
+    /// Waits until no lifecycle instance is Pending (its start not yet run) and every invitation sent
+    /// is in the pickup folder, so that a measurement does not share Azurite with the engine's backlog.
+    /// </summary>
+    private static async Task<(TimeSpan Elapsed, int Pending, int InvitationsMissing)> SettleAsync(
+        TableClient instances, string mailDirectory, int invitations, CancellationToken cancellationToken)
+    {
+        var clock = Stopwatch.StartNew();
+        var pendingFilter = TableClient.CreateQueryFilter($"RuntimeStatus eq {"Pending"}");
+        while (true)
+        {
+            var pending = await CountAsync(instances.QueryAsync<TableEntity>(pendingFilter, select: [nameof(ITableEntity.PartitionKey)], cancellationToken: cancellationToken));
+            var mails = Directory.Exists(mailDirectory) ? Directory.EnumerateFiles(mailDirectory, "*.eml").Count() : 0;
+            var missing = Math.Max(0, invitations - mails);
+            if ((pending == 0 && missing == 0) || clock.Elapsed > SettleLimit)
+            {
+                return (clock.Elapsed, pending, missing);
+            }
+
+            await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
+        }
+    }
+
+    private static async Task<GrowsTableRows> CountRowsAsync(TableClient main, TableClient history, TableClient instances, CancellationToken cancellationToken)
+    {
+        int rows = 0, customers = 0, subscriptions = 0;
+        await foreach (var row in Keys(main, cancellationToken))
+        {
+            rows++;
+            if (row.RowKey == TableKeys.CustomerRow)
+            {
+                customers++;
+            }
+            else if (row.RowKey.StartsWith(TableKeys.SubscriptionPrefix, StringComparison.Ordinal))
+            {
+                subscriptions++;
+            }
+        }
+
+        return new GrowsTableRows(rows, customers, subscriptions, await CountAsync(Keys(history, cancellationToken)), await CountAsync(Keys(instances, cancellationToken)));
+
+        static IAsyncEnumerable<TableEntity> Keys(TableClient table, CancellationToken cancellationToken) =>
+            table.QueryAsync<TableEntity>(filter: (string?)null, maxPerPage: 1000, select: [nameof(ITableEntity.PartitionKey), nameof(ITableEntity.RowKey)], cancellationToken: cancellationToken);
+    }
+
+    /// <summary>A list's first page read raw, exactly as the API's <c>RegionPager</c> reads it, and how many table queries the pages took.</summary>
+    private sealed class PageReads
+    {
+        private long _pages;
+        private long _queries;
+
+        public double? QueriesPerPage => _pages == 0 ? null : (double)_queries / _pages;
+
+        /// <summary>
+        /// One partition per region in the catalog's order, each read in table pages of at most what the
+        /// page still wants, until the page is full or the regions end (RegionPager.ReadAsync).
+        /// </summary>
+        public async Task<bool> ReadFirstPageAsync(TableClient table, IReadOnlyList<string> regions, Func<string, string> filterForRegion, int pageSize, CancellationToken cancellationToken)
+        {
+            var items = 0;
+            var queries = 0;
+            for (var region = 0; region < regions.Count && items < pageSize; region++)
+            {
+                string? token = null;
+                do
+                {
+                    var want = Math.Min(pageSize - items, 1000);
+                    queries++;
+                    var next = (string?)null;
+                    await foreach (var page in table.QueryAsync<TableEntity>(filterForRegion(regions[region]), want, cancellationToken: cancellationToken).AsPages(token, want))
+                    {
+                        items += page.Values.Count;
+                        next = page.ContinuationToken;
+                        break;
+                    }
+
+                    token = string.IsNullOrEmpty(next) ? null : next;
+                }
+                while (token is not null && items < pageSize);
+            }
+
+            Interlocked.Increment(ref _pages);
+            Interlocked.Add(ref _queries, queries);
+            return true;
+        }
+    }
+}
