@@ -9,6 +9,9 @@ using RapidStart.Infrastructure.Storage;
 
 namespace RapidStart.Bench;
 
+/// <summary>Two measurements taken in turns, and how many times they were taken again because Azurite stalled during them.</summary>
+public sealed record StallFreePair(LoadResult A, LoadResult B, int Repeats, bool Stalled);
+
 /// <summary>One read through the API and the raw table reads it runs, measured side by side at one size.</summary>
 public sealed record GrowsComparison(string Operation, string RawOperation, LoadResult Api, LoadResult Raw, double? QueriesPerPage = null)
 {
@@ -21,6 +24,8 @@ public sealed record GrowsTableRows(int Main, int CustomerRecords, int Subscript
 /// <param name="Customers">Customers created through the API so far (all of them signed up).</param>
 /// <param name="GrowTime">Creating, signing up and sending activation for this step's new customers.</param>
 /// <param name="SettleTime">Then waiting until no orchestration was Pending and every invitation was on disk.</param>
+/// <param name="Stalls">Azurite's stalls (<see cref="AzuriteStalls"/>) from the start of the step to the end of its measurements.</param>
+/// <param name="Repeats">Measurements taken again because a stall fell into them; <paramref name="StalledMeasurements"/> still had one on the last try.</param>
 public sealed record GrowsStep(
     int Customers,
     int ActivationsSent,
@@ -32,7 +37,10 @@ public sealed record GrowsStep(
     GrowsTableRows Rows,
     IReadOnlyList<GrowsComparison> Comparisons,
     LoadResult InstanceRead,
-    LoadResult HistoryQuery);
+    LoadResult HistoryQuery,
+    IReadOnlyList<AzuriteStall> Stalls,
+    int Repeats,
+    int StalledMeasurements);
 
 public sealed record GrowsResult(
     IReadOnlyList<GrowsStep> Steps, int Clients, TimeSpan WarmUp, TimeSpan Duration, int Slices, int ActivationEvery, int PageSize, string ServiceListStatus, TimeSpan Elapsed);
@@ -48,8 +56,9 @@ public sealed record GrowsResult(
 /// </summary>
 public static class GrowsBench
 {
-    public static readonly int[] Sizes = [500, 2_000, 5_000, 10_000];
-    public static readonly int[] QuickSizes = [150, 600, 1_500];
+    // Each customer costs more than the one before (every orchestration episode queries the History table, which Azurite scans whole), so 0 → 3,000 takes about 5 minutes here.
+    public static readonly int[] Sizes = [300, 1_000, 2_000, 3_000];
+    public static readonly int[] QuickSizes = [150, 500];
 
     /// <summary>Send Activation for one customer in this many, as the soak sends for some of its subscriptions.</summary>
     public const int ActivationEvery = 4;
@@ -62,22 +71,29 @@ public static class GrowsBench
 
     private static readonly TimeSpan SettleLimit = TimeSpan.FromSeconds(90);
 
+    /// <summary>A measurement a stall fell into is taken again, at most this many times (Azurite's collector runs once a minute).</summary>
+    private const int MaxRepeats = 2;
+
     public static async Task<GrowsResult> RunAsync(BenchHost host, bool quick, CancellationToken cancellationToken)
     {
         var started = Stopwatch.StartNew();
-        var warmUp = TimeSpan.FromSeconds(quick ? 0.5 : 1);
-        var duration = TimeSpan.FromSeconds(quick ? 2 : 4);
+        var warmUp = TimeSpan.FromSeconds(0.5);
+        var duration = TimeSpan.FromSeconds(quick ? 2 : 3);
         const int slices = 2;
         var regions = host.Services.GetRequiredService<ServiceCatalog>().Regions;
         var main = new TableClient(host.ConnectionString, host.TableName);
         var instances = new TableClient(host.ConnectionString, host.InstancesTableName);
         var history = new TableClient(host.ConnectionString, host.HistoryTableName);
 
+        await using var stalls = await AzuriteStalls.StartAsync(host.ConnectionString, cancellationToken);
         var subscriptions = new ConcurrentBag<SubscriptionKey>();
         var sent = 0;
         var steps = new List<GrowsStep>();
         foreach (var size in quick ? QuickSizes : Sizes)
         {
+            var stepStarted = Stopwatch.GetTimestamp();
+            var repeats = 0;
+            var stalledMeasurements = 0;
             var grown = subscriptions.Count;
             Progress.Step($"grows: {grown:N0} → {size:N0} customers: create, sign up, Send Activation for 1 in {ActivationEvery} ({Clients} clients)");
             var growing = Stopwatch.StartNew();
@@ -118,14 +134,19 @@ public static class GrowsBench
             SubscriptionKey Any() => keys[Random.Shared.Next(keys.Length)];
             var comparisons = new List<GrowsComparison>();
 
+            async Task<(LoadResult A, LoadResult B)> PairedAsync(string nameA, Func<Task<bool>> a, string nameB, Func<Task<bool>> b)
+            {
+                var pair = await PairedAvoidingStallsAsync(stalls, nameA, a, nameB, b, warmUp, duration, slices, cancellationToken);
+                repeats += pair.Repeats;
+                stalledMeasurements += pair.Stalled ? 1 : 0;
+                return (pair.A, pair.B);
+            }
+
             async Task CompareAsync(string operation, Func<Task<bool>> api, string rawOperation, Func<Task<bool>> raw, PageReads? pageReads = null)
             {
-                var (apiResult, rawResult) = await Load.PairedAsync(
-                    $"API {operation} at {keys.Length}", (_, _) => api(), $"raw {rawOperation} at {keys.Length}", (_, _) => raw(),
-                    Clients, warmUp, duration, slices, cancellationToken);
+                var (apiResult, rawResult) = await PairedAsync($"API {operation} at {keys.Length}", api, $"raw {rawOperation} at {keys.Length}", raw);
                 comparisons.Add(new GrowsComparison(operation, rawOperation, apiResult, rawResult, pageReads?.QueriesPerPage));
-                Progress.Step($"  {operation}: API {apiResult.PerSecond:0}/s p50 {apiResult.Latency.P50:0.0} ms, raw {rawResult.PerSecond:0}/s p50 {rawResult.Latency.P50:0.0} ms " +
-                              Failures(apiResult, rawResult));
+                Progress.Step($"  {operation}: API {Rates(apiResult)}, raw {Rates(rawResult)} " + Failures(apiResult, rawResult));
             }
 
             await CompareAsync(
@@ -169,24 +190,48 @@ public static class GrowsBench
 
             // The engine's own tables: the point read of an instance's status it makes on every signal
             // and start, and the query of an instance's history it makes to replay it.
-            var (instanceRead, historyQuery) = await Load.PairedAsync(
+            var (instanceRead, historyQuery) = await PairedAsync(
                 $"Instances GetEntity at {keys.Length}",
-                async (_, _) => (await instances.GetEntityAsync<TableEntity>(ActivationLifecycle.InstanceIdFor(Any()), "", cancellationToken: cancellationToken)).Value is not null,
+                async () => (await instances.GetEntityAsync<TableEntity>(ActivationLifecycle.InstanceIdFor(Any()), "", cancellationToken: cancellationToken)).Value is not null,
                 $"History partition query at {keys.Length}",
-                async (_, _) =>
+                async () =>
                 {
                     var filter = TableClient.CreateQueryFilter($"PartitionKey eq {ActivationLifecycle.InstanceIdFor(Any())}");
                     return await CountAsync(history.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken)) > 0;
-                },
-                Clients, warmUp, duration, slices, cancellationToken);
-            Progress.Step($"  engine: Instances GetEntity {instanceRead.PerSecond:0}/s p50 {instanceRead.Latency.P50:0.0} ms, History query {historyQuery.PerSecond:0}/s p50 {historyQuery.Latency.P50:0.0} ms " +
-                          Failures(instanceRead, historyQuery));
+                });
+            Progress.Step($"  engine: Instances GetEntity {Rates(instanceRead)}, History query {Rates(historyQuery)} " + Failures(instanceRead, historyQuery));
 
-            steps.Add(new GrowsStep(keys.Length, sent, failures, growTime, settleTime, pending, missing, rows, comparisons, instanceRead, historyQuery));
+            var stepStalls = stalls.Between(stepStarted, Stopwatch.GetTimestamp());
+            if (stepStalls.Count > 0)
+            {
+                Progress.Step($"  Azurite stalled {stepStalls.Count} time(s) in this step, longest {stepStalls.Max(s => s.Duration).TotalSeconds:0.0} s; {repeats} measurement(s) taken again");
+            }
+
+            steps.Add(new GrowsStep(keys.Length, sent, failures, growTime, settleTime, pending, missing, rows, comparisons, instanceRead, historyQuery, stepStalls, repeats, stalledMeasurements));
         }
 
         return new GrowsResult(steps, Clients, warmUp, duration, slices, ActivationEvery, PageSize, ServiceListStatus.ToString(), started.Elapsed);
     }
+
+    /// <summary><see cref="Load.PairedAsync"/> at <see cref="Clients"/> clients, taken again (up to <see cref="MaxRepeats"/> times) while an Azurite stall falls into it.</summary>
+    private static async Task<StallFreePair> PairedAvoidingStallsAsync(
+        AzuriteStalls stalls, string nameA, Func<Task<bool>> a, string nameB, Func<Task<bool>> b, TimeSpan warmUp, TimeSpan duration, int slices, CancellationToken cancellationToken)
+    {
+        for (var repeats = 0; ; repeats++)
+        {
+            var started = Stopwatch.GetTimestamp();
+            var (resultA, resultB) = await Load.PairedAsync(nameA, (_, _) => a(), nameB, (_, _) => b(), Clients, warmUp, duration, slices, cancellationToken);
+            var stalled = stalls.Between(started, Stopwatch.GetTimestamp()).Count > 0;
+            if (!stalled || repeats == MaxRepeats)
+            {
+                return new StallFreePair(resultA, resultB, repeats, stalled);
+            }
+
+            Progress.Step($"  Azurite stalled during {nameA} / {nameB}: taking it again");
+        }
+    }
+
+    private static string Rates(LoadResult r) => $"{r.PerSecond:0}/s p50 {r.Latency.P50:0.0} p99 {r.Latency.P99:0} max {r.Latency.Max:0} ms";
 
     private static string Failures(LoadResult a, LoadResult b) =>
         $"(failures {a.Failed}/{b.Failed}{((a.FirstError ?? b.FirstError) is { } error ? ": " + error : "")})";

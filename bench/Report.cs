@@ -316,16 +316,19 @@ public sealed class Report
              $"The lists are the soak's requests: `/api/customers?pageSize={r.PageSize}` and `/api/services?status={r.ServiceListStatus}&pageSize={r.PageSize}`; their raw side reads the partner's " +
              "index partition of each region in the catalog's order, one table page of at most what the page still wants at a time, until the page is full (what `RegionPager` does). " +
              "A subscription through the API is two point reads (the customer record, to check the partner and find the subscription's region, then the subscription row); its raw side is the second one alone. " +
-             $"*vs first* is the rate relative to the first size ({first.Customers:N0} customers). Latencies in ms.");
+             $"*vs first* is the rate relative to the first size ({first.Customers:N0} customers). Latencies in ms. " +
+             $"*Azurite stalls*: a canary point read of a one-row table every 100 ms that took more than {AzuriteStalls.Threshold.TotalMilliseconds:0} ms, from the start of the step to the end of its measurements " +
+             "(in-memory Azurite's queue garbage collector blocks its one event loop for seconds once a minute, see `AzuriteStalls`); a measurement a stall fell into was taken again (at most twice).");
         Line();
-        Line("| customers (all signed up) | Send Activation so far | grow time | settle | failed | main table rows | customer records | subscription rows | History rows | Instances rows |");
-        Line("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        Line("| customers (all signed up) | Send Activation so far | grow time | settle | failed | main table rows | customer records | subscription rows | History rows | Instances rows | Azurite stalls: count, longest | measurements taken again |");
+        Line("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         var grown = 0;
         foreach (var step in r.Steps)
         {
             var unsettled = step.PendingAfterSettle + step.InvitationsMissing > 0 ? $" ({step.PendingAfterSettle} Pending, {step.InvitationsMissing} invitations missing)" : "";
             Line($"| {step.Customers:N0} | {step.ActivationsSent:N0} | {step.GrowTime.TotalSeconds:0} s ({(step.Customers - grown) / step.GrowTime.TotalSeconds:0}/s) | {step.SettleTime.TotalSeconds:0.0} s{unsettled} | {step.GrowFailures} | " +
-                 $"{step.Rows.Main:N0} | {step.Rows.CustomerRecords:N0} | {step.Rows.Subscriptions:N0} | {step.Rows.History:N0} | {step.Rows.Instances:N0} |");
+                 $"{step.Rows.Main:N0} | {step.Rows.CustomerRecords:N0} | {step.Rows.Subscriptions:N0} | {step.Rows.History:N0} | {step.Rows.Instances:N0} | " +
+                 $"{(step.Stalls.Count == 0 ? "0" : $"{step.Stalls.Count}, {step.Stalls.Max(s => s.Duration).TotalSeconds:0.0} s")} | {step.Repeats}{(step.StalledMeasurements > 0 ? $" ({step.StalledMeasurements} still stalled)" : "")} |");
             grown = step.Customers;
         }
 
