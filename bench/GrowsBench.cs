@@ -23,6 +23,7 @@ public sealed record GrowsTableRows(int Main, int CustomerRecords, int Subscript
 
 /// <param name="Customers">Customers created through the API so far (all of them signed up).</param>
 /// <param name="GrowTime">Creating, signing up and sending activation for this step's new customers.</param>
+/// <param name="CutShort">The growth time budget ran out before the step reached its size: the section ends with this step.</param>
 /// <param name="SettleTime">Then waiting until no orchestration was Pending and every invitation was on disk.</param>
 /// <param name="Stalls">Azurite's stalls (<see cref="AzuriteStalls"/>) from the start of the step to the end of its measurements.</param>
 /// <param name="Repeats">Measurements taken again because a stall fell into them; <paramref name="StalledMeasurements"/> still had one on the last try.</param>
@@ -31,6 +32,7 @@ public sealed record GrowsStep(
     int ActivationsSent,
     int GrowFailures,
     TimeSpan GrowTime,
+    bool CutShort,
     TimeSpan SettleTime,
     int PendingAfterSettle,
     int InvitationsMissing,
@@ -43,7 +45,17 @@ public sealed record GrowsStep(
     int StalledMeasurements);
 
 public sealed record GrowsResult(
-    IReadOnlyList<GrowsStep> Steps, int Clients, TimeSpan WarmUp, TimeSpan Duration, int Slices, int ActivationEvery, int PageSize, string ServiceListStatus, TimeSpan Elapsed);
+    IReadOnlyList<GrowsStep> Steps,
+    IReadOnlyList<int> Sizes,
+    TimeSpan GrowthBudget,
+    int Clients,
+    TimeSpan WarmUp,
+    TimeSpan Duration,
+    int Slices,
+    int ActivationEvery,
+    int PageSize,
+    string ServiceListStatus,
+    TimeSpan Elapsed);
 
 /// <summary>
 /// What grows in the soak: one local host whose state grows in steps as the soak grows it (prospects
@@ -56,9 +68,16 @@ public sealed record GrowsResult(
 /// </summary>
 public static class GrowsBench
 {
-    // Each customer costs more than the one before (every orchestration episode queries the History table, which Azurite scans whole), so 0 → 3,000 takes about 5 minutes here.
-    public static readonly int[] Sizes = [300, 1_000, 2_000, 3_000];
+    public static readonly int[] Sizes = [250, 750, 1_500, 2_500];
     public static readonly int[] QuickSizes = [150, 500];
+
+    /// <summary>
+    /// Each customer costs more to add than the one before (on Azurite every orchestration episode
+    /// scans the whole History table), so growing to 2,500 takes about 4 minutes on a quiet 2-core
+    /// machine and twice that on a busy one. Growth stops when this budget is spent, and the section
+    /// measures that size last, so that it stays under about 8 minutes.
+    /// </summary>
+    private static TimeSpan GrowthBudget(bool quick) => quick ? TimeSpan.FromMinutes(1) : TimeSpan.FromMinutes(5);
 
     /// <summary>Send Activation for one customer in this many, as the soak sends for some of its subscriptions.</summary>
     public const int ActivationEvery = 4;
@@ -78,7 +97,9 @@ public static class GrowsBench
     {
         var started = Stopwatch.StartNew();
         var warmUp = TimeSpan.FromSeconds(0.5);
-        var duration = TimeSpan.FromSeconds(quick ? 2 : 3);
+        var duration = TimeSpan.FromSeconds(2);
+        var sizes = quick ? QuickSizes : Sizes;
+        var growthLeft = GrowthBudget(quick);
         const int slices = 2;
         var regions = host.Services.GetRequiredService<ServiceCatalog>().Regions;
         var main = new TableClient(host.ConnectionString, host.TableName);
@@ -88,8 +109,9 @@ public static class GrowsBench
         await using var stalls = await AzuriteStalls.StartAsync(host.ConnectionString, cancellationToken);
         var subscriptions = new ConcurrentBag<SubscriptionKey>();
         var sent = 0;
+        var numbered = 0;
         var steps = new List<GrowsStep>();
-        foreach (var size in quick ? QuickSizes : Sizes)
+        foreach (var size in sizes)
         {
             var stepStarted = Stopwatch.GetTimestamp();
             var repeats = 0;
@@ -98,8 +120,15 @@ public static class GrowsBench
             Progress.Step($"grows: {grown:N0} → {size:N0} customers: create, sign up, Send Activation for 1 in {ActivationEvery} ({Clients} clients)");
             var growing = Stopwatch.StartNew();
             var failures = 0;
-            await Load.ForEachAsync(Enumerable.Range(grown + 1, size - grown), Clients, async (n, ct) =>
+            var numbers = Enumerable.Range(numbered + 1, size - grown);
+            numbered += size - grown;
+            await Load.ForEachAsync(numbers, Clients, async (n, ct) =>
             {
+                if (growing.Elapsed > growthLeft)
+                {
+                    return;
+                }
+
                 try
                 {
                     var customerId = await Prospects.CreateAsync(host.Partner, n, ct);
@@ -123,7 +152,10 @@ public static class GrowsBench
                 }
             }, cancellationToken);
             var growTime = growing.Elapsed;
-            Progress.Step($"  grown in {growTime.TotalSeconds:0.0} s ({(size - grown) / growTime.TotalSeconds:0}/s), {failures} failed; waiting for the engine to settle");
+            growthLeft -= growTime;
+            var cutShort = growthLeft <= TimeSpan.Zero;
+            Progress.Step($"  grown to {subscriptions.Count:N0} in {growTime.TotalSeconds:0.0} s ({(subscriptions.Count - grown) / growTime.TotalSeconds:0}/s), {failures} failed" +
+                          $"{(cutShort ? ", growth time budget spent: this is the last size" : "")}; waiting for the engine to settle");
 
             var (settleTime, pending, missing) = await SettleAsync(instances, host.MailDirectory, sent, cancellationToken);
             Progress.Step($"  settled after {settleTime.TotalSeconds:0.0} s ({pending} instances Pending, {missing} invitations not on disk); counting rows");
@@ -207,10 +239,14 @@ public static class GrowsBench
                 Progress.Step($"  Azurite stalled {stepStalls.Count} time(s) in this step, longest {stepStalls.Max(s => s.Duration).TotalSeconds:0.0} s; {repeats} measurement(s) taken again");
             }
 
-            steps.Add(new GrowsStep(keys.Length, sent, failures, growTime, settleTime, pending, missing, rows, comparisons, instanceRead, historyQuery, stepStalls, repeats, stalledMeasurements));
+            steps.Add(new GrowsStep(keys.Length, sent, failures, growTime, cutShort, settleTime, pending, missing, rows, comparisons, instanceRead, historyQuery, stepStalls, repeats, stalledMeasurements));
+            if (cutShort)
+            {
+                break;
+            }
         }
 
-        return new GrowsResult(steps, Clients, warmUp, duration, slices, ActivationEvery, PageSize, ServiceListStatus.ToString(), started.Elapsed);
+        return new GrowsResult(steps, sizes, GrowthBudget(quick), Clients, warmUp, duration, slices, ActivationEvery, PageSize, ServiceListStatus.ToString(), started.Elapsed);
     }
 
     /// <summary><see cref="Load.PairedAsync"/> at <see cref="Clients"/> clients, taken again (up to <see cref="MaxRepeats"/> times) while an Azurite stall falls into it.</summary>

@@ -308,7 +308,8 @@ public sealed class Report
         var last = r.Steps[^1];
         Line("## 6. What grows: API against raw as the tables grow");
         Line();
-        Line($"One local host whose state grows in steps as the soak grows it: per step, prospects are created through the API, each is signed up for RapidStart Services " +
+        Line($"One local host whose state grows in steps as the soak grows it, to {string.Join(", ", r.Sizes.Select(x => x.ToString("N0", CultureInfo.InvariantCulture)))} customers " +
+             $"(growth stops when {r.GrowthBudget.TotalMinutes:0} min of it are spent, and that size is the last): per step, prospects are created through the API, each is signed up for RapidStart Services " +
              $"(which starts its lifecycle orchestration, so the task hub's Instances and History tables grow too), and Send Activation goes to one in {r.ActivationEvery} " +
              $"({r.Clients} clients). Then the bench waits until no orchestration is Pending and every invitation is in the pickup folder, counts the tables' rows (key-only queries, untimed), " +
              $"and measures the soak's reads at {r.Clients} clients, each through the API and as the raw Azure.Data.Tables reads it runs, on the same tables, " +
@@ -326,7 +327,8 @@ public sealed class Report
         foreach (var step in r.Steps)
         {
             var unsettled = step.PendingAfterSettle + step.InvitationsMissing > 0 ? $" ({step.PendingAfterSettle} Pending, {step.InvitationsMissing} invitations missing)" : "";
-            Line($"| {step.Customers:N0} | {step.ActivationsSent:N0} | {step.GrowTime.TotalSeconds:0} s ({(step.Customers - grown) / step.GrowTime.TotalSeconds:0}/s) | {step.SettleTime.TotalSeconds:0.0} s{unsettled} | {step.GrowFailures} | " +
+            var cutShort = step.CutShort ? ", budget spent" : "";
+            Line($"| {step.Customers:N0} | {step.ActivationsSent:N0} | {step.GrowTime.TotalSeconds:0} s ({(step.Customers - grown) / step.GrowTime.TotalSeconds:0}/s{cutShort}) | {step.SettleTime.TotalSeconds:0.0} s{unsettled} | {step.GrowFailures} | " +
                  $"{step.Rows.Main:N0} | {step.Rows.CustomerRecords:N0} | {step.Rows.Subscriptions:N0} | {step.Rows.History:N0} | {step.Rows.Instances:N0} | " +
                  $"{(step.Stalls.Count == 0 ? "0" : $"{step.Stalls.Count}, {step.Stalls.Max(s => s.Duration).TotalSeconds:0.0} s")} | {step.Repeats}{(step.StalledMeasurements > 0 ? $" ({step.StalledMeasurements} still stalled)" : "")} |");
             grown = step.Customers;
@@ -419,6 +421,11 @@ public sealed class Report
 
     public void Goals()
     {
+        if (_goals.Count == 0)
+        {
+            return;
+        }
+
         Line("## Goals");
         Line();
         Line("| goal | measured | verdict |");
