@@ -22,7 +22,7 @@ public sealed record AzuriteStall(long Start, long End)
 /// </summary>
 public sealed class AzuriteStalls : IAsyncDisposable
 {
-    public static readonly TimeSpan Threshold = TimeSpan.FromMilliseconds(500);
+    public static readonly TimeSpan Threshold = TimeSpan.FromMilliseconds(300);
     private static readonly TimeSpan Interval = TimeSpan.FromMilliseconds(100);
 
     private readonly TableClient _table;

@@ -311,9 +311,9 @@ public sealed class Report
         Line($"One local host whose state grows in steps as the soak grows it, to {string.Join(", ", r.Sizes.Select(x => x.ToString("N0", CultureInfo.InvariantCulture)))} customers " +
              $"(growth stops when {r.GrowthBudget.TotalMinutes:0} min of it are spent, and that size is the last): per step, prospects are created through the API, each is signed up for RapidStart Services " +
              $"(which starts its lifecycle orchestration, so the task hub's Instances and History tables grow too), and Send Activation goes to one in {r.ActivationEvery} " +
-             $"({r.Clients} clients). Then the bench waits until no orchestration is Pending and every invitation is in the pickup folder, counts the tables' rows (key-only queries, untimed), " +
+             $"({r.Clients} clients). Then the bench waits until the engine is quiet (no instance Pending, none updated in the last 2 s) and every invitation is in the pickup folder, counts the tables' rows (key-only queries, untimed), " +
              $"and measures the soak's reads at {r.Clients} clients, each through the API and as the raw Azure.Data.Tables reads it runs, on the same tables, " +
-             $"{r.Duration.TotalSeconds:0} s each in {r.Slices} slices taken in turns (API, raw, raw, API) after {r.WarmUp.TotalSeconds:0.#} s of warm-up. " +
+             $"{r.Duration.TotalSeconds:0} s each in {r.Slices} slices taken in turns (API, raw, raw, API{(r.Slices > 2 ? ", API, raw, raw, API" : "")}) after {r.WarmUp.TotalSeconds:0.#} s of warm-up ({r.FirstWarmUp.TotalSeconds:0} s at the first size, while the JIT compiles the host's read paths). " +
              $"The lists are the soak's requests: `/api/customers?pageSize={r.PageSize}` and `/api/services?status={r.ServiceListStatus}&pageSize={r.PageSize}`; their raw side reads the partner's " +
              "index partition of each region in the catalog's order, one table page of at most what the page still wants at a time, until the page is full (what `RegionPager` does). " +
              "A subscription through the API is two point reads (the customer record, to check the partner and find the subscription's region, then the subscription row); its raw side is the second one alone. " +
@@ -326,7 +326,7 @@ public sealed class Report
         var grown = 0;
         foreach (var step in r.Steps)
         {
-            var unsettled = step.PendingAfterSettle + step.InvitationsMissing > 0 ? $" ({step.PendingAfterSettle} Pending, {step.InvitationsMissing} invitations missing)" : "";
+            var unsettled = step.BusyInstancesAfterSettle + step.InvitationsMissing > 0 ? $" (gave up: {step.BusyInstancesAfterSettle} instances busy, {step.InvitationsMissing} invitations missing)" : "";
             var cutShort = step.CutShort ? ", budget spent" : "";
             Line($"| {step.Customers:N0} | {step.ActivationsSent:N0} | {step.GrowTime.TotalSeconds:0} s ({(step.Customers - grown) / step.GrowTime.TotalSeconds:0}/s{cutShort}) | {step.SettleTime.TotalSeconds:0.0} s{unsettled} | {step.GrowFailures} | " +
                  $"{step.Rows.Main:N0} | {step.Rows.CustomerRecords:N0} | {step.Rows.Subscriptions:N0} | {step.Rows.History:N0} | {step.Rows.Instances:N0} | " +
