@@ -9,14 +9,16 @@ using RapidStart.Infrastructure.Storage;
 
 namespace RapidStart.Bench;
 
-/// <summary>Two measurements taken in turns, and how many times they were taken again because Azurite stalled during them.</summary>
-public sealed record StallFreePair(LoadResult A, LoadResult B, int Repeats, bool Stalled);
+/// <summary>
+/// Two measurements taken in turns, and how many times they were taken again because Azurite stalled
+/// during them. <paramref name="SliceRatio"/> is the median, over the pairs of neighbouring slices,
+/// of A's rate over B's: a disturbance of a fraction of a second moves one pair, not the median.
+/// </summary>
+public sealed record StallFreePair(LoadResult A, LoadResult B, double SliceRatio, int Repeats, bool Stalled);
 
 /// <summary>One read through the API and the raw table reads it runs, measured side by side at one size.</summary>
-public sealed record GrowsComparison(string Operation, string RawOperation, LoadResult Api, LoadResult Raw, double? QueriesPerPage = null)
-{
-    public double Ratio => Api.PerSecond / Raw.PerSecond;
-}
+/// <param name="Ratio">API / raw: the median of the ratios of neighbouring slices (<see cref="StallFreePair.SliceRatio"/>).</param>
+public sealed record GrowsComparison(string Operation, string RawOperation, LoadResult Api, LoadResult Raw, double Ratio, double? QueriesPerPage = null);
 
 /// <summary>Rows in the host's tables at one size, counted with key-only queries (untimed).</summary>
 public sealed record GrowsTableRows(int Main, int CustomerRecords, int Subscriptions, int History, int Instances);
@@ -107,7 +109,7 @@ public static class GrowsBench
         var duration = TimeSpan.FromSeconds(2);
         var sizes = quick ? QuickSizes : Sizes;
         var growthLeft = GrowthBudget(quick);
-        const int slices = 4;
+        const int slices = 8;
         var regions = host.Services.GetRequiredService<ServiceCatalog>().Regions;
         var main = new TableClient(host.ConnectionString, host.TableName);
         var instances = new TableClient(host.ConnectionString, host.InstancesTableName);
@@ -173,19 +175,19 @@ public static class GrowsBench
             SubscriptionKey Any() => keys[Random.Shared.Next(keys.Length)];
             var comparisons = new List<GrowsComparison>();
 
-            async Task<(LoadResult A, LoadResult B)> PairedAsync(string nameA, Func<Task<bool>> a, string nameB, Func<Task<bool>> b)
+            async Task<StallFreePair> PairedAsync(string nameA, Func<Task<bool>> a, string nameB, Func<Task<bool>> b)
             {
                 var pair = await PairedAvoidingStallsAsync(stalls, nameA, a, nameB, b, steps.Count == 0 ? firstWarmUp : warmUp, duration, slices, cancellationToken);
                 repeats += pair.Repeats;
                 stalledMeasurements += pair.Stalled ? 1 : 0;
-                return (pair.A, pair.B);
+                return pair;
             }
 
             async Task CompareAsync(string operation, Func<Task<bool>> api, string rawOperation, Func<Task<bool>> raw, PageReads? pageReads = null)
             {
-                var (apiResult, rawResult) = await PairedAsync($"API {operation} at {keys.Length}", api, $"raw {rawOperation} at {keys.Length}", raw);
-                comparisons.Add(new GrowsComparison(operation, rawOperation, apiResult, rawResult, pageReads?.QueriesPerPage));
-                Progress.Step($"  {operation}: API {Rates(apiResult)}, raw {Rates(rawResult)} " + Failures(apiResult, rawResult));
+                var pair = await PairedAsync($"API {operation} at {keys.Length}", api, $"raw {rawOperation} at {keys.Length}", raw);
+                comparisons.Add(new GrowsComparison(operation, rawOperation, pair.A, pair.B, pair.SliceRatio, pageReads?.QueriesPerPage));
+                Progress.Step($"  {operation}: API {Rates(pair.A)}, raw {Rates(pair.B)}, API / raw {pair.SliceRatio:P0} " + Failures(pair.A, pair.B));
             }
 
             await CompareAsync(
@@ -229,7 +231,7 @@ public static class GrowsBench
 
             // The engine's own tables: the point read of an instance's status it makes on every signal
             // and start, and the query of an instance's history it makes to replay it.
-            var (instanceRead, historyQuery) = await PairedAsync(
+            var engine = await PairedAsync(
                 $"Instances GetEntity at {keys.Length}",
                 async () => (await instances.GetEntityAsync<TableEntity>(ActivationLifecycle.InstanceIdFor(Any()), "", cancellationToken: cancellationToken)).Value is not null,
                 $"History partition query at {keys.Length}",
@@ -238,6 +240,7 @@ public static class GrowsBench
                     var filter = TableClient.CreateQueryFilter($"PartitionKey eq {ActivationLifecycle.InstanceIdFor(Any())}");
                     return await CountAsync(history.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken)) > 0;
                 });
+            var (instanceRead, historyQuery) = (engine.A, engine.B);
             Progress.Step($"  engine: Instances GetEntity {Rates(instanceRead)}, History query {Rates(historyQuery)} " + Failures(instanceRead, historyQuery));
 
             var stepStalls = stalls.Between(stepStarted, Stopwatch.GetTimestamp());
@@ -263,11 +266,13 @@ public static class GrowsBench
         for (var repeats = 0; ; repeats++)
         {
             var started = Stopwatch.GetTimestamp();
-            var (resultA, resultB) = await Load.PairedAsync(nameA, (_, _) => a(), nameB, (_, _) => b(), Clients, warmUp, duration, slices, cancellationToken);
+            var (slicesA, slicesB) = await Load.PairedSlicesAsync(nameA, (_, _) => a(), nameB, (_, _) => b(), Clients, warmUp, duration, slices, cancellationToken);
             var stalled = stalls.Between(started, Stopwatch.GetTimestamp()).Count > 0;
             if (!stalled || repeats == MaxRepeats)
             {
-                return new StallFreePair(resultA, resultB, repeats, stalled);
+                var ratios = slicesA.Zip(slicesB, (x, y) => x.PerSecond / y.PerSecond).Order().ToArray();
+                var median = (ratios[(ratios.Length - 1) / 2] + ratios[ratios.Length / 2]) / 2;
+                return new StallFreePair(LoadResult.Merge(slicesA), LoadResult.Merge(slicesB), median, repeats, stalled);
             }
 
             Progress.Step($"  Azurite stalled during {nameA} / {nameB}: taking it again");

@@ -73,6 +73,18 @@ public static class Load
         string nameA, Func<int, long, Task<bool>> a, string nameB, Func<int, long, Task<bool>> b,
         int clients, TimeSpan warmUp, TimeSpan duration, int slices, CancellationToken cancellationToken)
     {
+        var (resultsA, resultsB) = await PairedSlicesAsync(nameA, a, nameB, b, clients, warmUp, duration, slices, cancellationToken);
+        return (LoadResult.Merge(resultsA), LoadResult.Merge(resultsB));
+    }
+
+    /// <summary>
+    /// <see cref="PairedAsync"/> slice by slice: the k-th slices of A and B were taken next to each
+    /// other (A B, then B A, ...), so their ratio is free of slower drift.
+    /// </summary>
+    public static async Task<(IReadOnlyList<LoadResult> A, IReadOnlyList<LoadResult> B)> PairedSlicesAsync(
+        string nameA, Func<int, long, Task<bool>> a, string nameB, Func<int, long, Task<bool>> b,
+        int clients, TimeSpan warmUp, TimeSpan duration, int slices, CancellationToken cancellationToken)
+    {
         var slice = duration / slices;
         var resultsA = new List<LoadResult> { await RunAsync(nameA, clients, warmUp, slice, a, cancellationToken) };
         var resultsB = new List<LoadResult> { await RunAsync(nameB, clients, warmUp, slice, b, cancellationToken) };
@@ -91,7 +103,7 @@ public static class Load
             }
         }
 
-        return (LoadResult.Merge(resultsA), LoadResult.Merge(resultsB));
+        return (resultsA, resultsB);
     }
 
     private static async Task<(List<double> Latencies, int Failed, TimeSpan Elapsed, string? FirstError)> RunLoopsAsync(
