@@ -65,7 +65,7 @@ public sealed record GrowsResult(
 /// created through the API, each signed up for RapidStart Services, which starts its lifecycle
 /// orchestration, and Send Activation for one in <see cref="ActivationEvery"/>); at each size the
 /// soak's reads are measured through the API and as the raw table reads they run, in turns on the
-/// same tables (<see cref="Load.PairedAsync"/>), together with the Durable engine's own reads of its
+/// same tables (<see cref="Load.PairedSlicesAsync"/>), together with the Durable engine's own reads of its
 /// Instances and History tables. If the API's share of the raw rate holds as the tables grow, the
 /// growth is Azurite's; if it falls, something of ours grows.
 /// </summary>
@@ -259,7 +259,7 @@ public static class GrowsBench
         return new GrowsResult(steps, sizes, GrowthBudget(quick), Clients, warmUp, firstWarmUp, duration, slices, ActivationEvery, PageSize, ServiceListStatus.ToString(), started.Elapsed);
     }
 
-    /// <summary><see cref="Load.PairedAsync"/> at <see cref="Clients"/> clients, taken again (up to <see cref="MaxRepeats"/> times) while an Azurite stall falls into it.</summary>
+    /// <summary><see cref="Load.PairedSlicesAsync"/> at <see cref="Clients"/> clients, taken again (up to <see cref="MaxRepeats"/> times) while an Azurite stall falls into it.</summary>
     private static async Task<StallFreePair> PairedAvoidingStallsAsync(
         AzuriteStalls stalls, string nameA, Func<Task<bool>> a, string nameB, Func<Task<bool>> b, TimeSpan warmUp, TimeSpan duration, int slices, CancellationToken cancellationToken)
     {
