@@ -13,7 +13,8 @@ namespace RapidStart.EndToEndTests.Reliability;
 /// <summary>
 /// The local host killed with SIGKILL after a commit and before its follow-ups (held there by
 /// <c>RapidStart:LocalHost:HoldAfterCommit</c>), then another host on the same storage: the follow-up
-/// row committed with the change is found by the next sweep and applied once.
+/// row committed with the change is found by the next sweep and applied once, for a transition of the
+/// sweep's own and for Send Activation over HTTP, whose follow-ups include the orchestration's signal.
 /// </summary>
 public sealed class HeldCommitCrashTests(HostCrashStorage storage, ITestOutputHelper output) : IClassFixture<HostCrashStorage>
 {
@@ -71,6 +72,59 @@ public sealed class HeldCommitCrashTests(HostCrashStorage storage, ITestOutputHe
         Assert.Single(Notices(settings, admin));
         var history = await store.GetHistoryAsync(key, CancellationToken.None);
         Assert.Equal([SubscriptionStatus.Created, SubscriptionStatus.Inactive], history.Select(h => h.To).ToArray());
+        Assert.Empty(await PendingAsync(domain, key));
+    }
+
+    [Fact]
+    public async Task Killing_the_host_between_a_send_activation_over_HTTP_and_its_signal_leaves_a_row_the_next_host_applies_once()
+    {
+        const string admin = "held-send@reliability.example";
+        var settings = new HostProcessSettings(storage.ConnectionString);
+        output.WriteLine($"host log: {settings.LogPath}");
+        await using var domain = Domain(settings);
+        var store = domain.GetRequiredService<ISubscriptionStore>();
+
+        // 1. A host that holds every commit with follow-ups: Send Activation commits InvitationSent, then
+        //    waits before the Service List line and the orchestration's signal; it is killed in the wait.
+        string customerId;
+        await using (var victim = HostProcess.Start(settings.With(("RapidStart__LocalHost__HoldAfterCommit", "00:10:00")), settings.LogPath))
+        {
+            await victim.WaitUntilHealthyAsync(TimeSpan.FromSeconds(90));
+            var partner = await victim.PartnerAsync();
+            customerId = await ReliabilityApi.SignedUpProspectAsync(partner, admin);
+            var send = ReliabilityApi.SendActivationAsync(partner, customerId);
+            await ReliabilityApi.EventuallyAsync(
+                async () => (await ReliabilityApi.SubscriptionAsync(partner, customerId)).GetProperty("status").GetString(),
+                status => status == "InvitationSent", TimeSpan.FromSeconds(60), "the commit to InvitationSent");
+            victim.KillHard();
+            var ended = await Record.ExceptionAsync(() => send);
+            output.WriteLine($"the held Send Activation ended with {(ended is null ? "an answer" : ended.GetType().Name)}");
+        }
+
+        // The commit is there; nothing that follows it is: no invitation, the Service List still says Created.
+        var subscription = (await store.ListAsync(Partner.PartnerId!, null, null, 1000, CancellationToken.None)).Items.Single(s => s.CustomerId == customerId);
+        var key = subscription.Key;
+        Assert.Equal(SubscriptionStatus.Created, subscription.Status);
+        Assert.Equal(SubscriptionStatus.InvitationSent, (await store.GetAsync(key, CancellationToken.None))!.Value.Status);
+        Assert.Empty(Mailbox.SubjectsTo(settings.MailDirectory, admin));
+        var row = Assert.Single(await PendingAsync(domain, key));
+        output.WriteLine($"killed with follow-up row {row.Id} pending");
+
+        // 2. The next host's sweep (with its Durable client) applies the row once it is left over: the
+        //    line is rewritten, the orchestration is told, and its activity mails the invitation.
+        await using var survivor = HostProcess.Start(
+            settings.With(("RapidStart__LocalHost__RunTimers", "true"), ("RapidStart__Sweep__Schedule", "* * * * * *")), settings.LogPath);
+        await survivor.WaitUntilServingAsync(TimeSpan.FromSeconds(60));
+        await ReliabilityApi.EventuallyAsync(
+            () => PendingAsync(domain, key), rows => rows.Count == 0, TimeSpan.FromSeconds(90), "the follow-up row applied and cleared", pollMilliseconds: 500);
+        var tokens = await Mailbox.ActivationTokensAsync(settings.MailDirectory, customerId, 1, timeoutSeconds: 60);
+        await Task.Delay(3000); // a few more sweeps: they must change nothing
+
+        Assert.Single(tokens);
+        Assert.Single(Mailbox.SubjectsTo(settings.MailDirectory, admin));
+        Assert.Equal(SubscriptionStatus.InvitationSent, (await ListedAsync(store, key)).Status);
+        var partnerAgain = await survivor.PartnerAsync();
+        Assert.Equal(["Created", "InvitationSent"], await ReliabilityApi.HistoryTargetsAsync(partnerAgain, customerId));
         Assert.Empty(await PendingAsync(domain, key));
     }
 
