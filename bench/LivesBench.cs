@@ -78,16 +78,17 @@ public static class LivesBench
         var plan = PlanFor(quick);
         LivesRun lives;
         MemoryUse livesMemory;
-        using var livesCalls = new StorageCalls();
-        using var minimalCalls = new StorageCalls();
+        IReadOnlyDictionary<string, long> livesStorageCalls;
         var dropped = new DroppedReminderLog();
         await using (var host = await startHost(plan.HostSettings(), dropped.AddTo))
         {
             using var sampler = new MemorySampler();
+            using var livesCalls = new StorageCalls([host.TableName, host.VoiceTableName]);
             var driver = new ConcurrentLives(host.Services, host.BaseUrl, host.MailDirectory, host.Partner, BenchHost.PartnerId, dropped, Progress.Step);
             livesCalls.Start();
             lives = await driver.RunAsync(plan, cancellationToken, allEnded: livesCalls.Stop);
             livesMemory = await sampler.StopAsync();
+            livesStorageCalls = livesCalls.Snapshot();
             Progress.Step($"  lives: {lives.Transitions:N0} transitions from the first sign-up to the last completion; {lives.Problems.Count} problem(s)");
             foreach (var problem in lives.Problems.Take(10))
             {
@@ -98,6 +99,7 @@ public static class LivesBench
         // The same starts, at the same offsets, with the same timers and activities, on a fresh host.
         await using var minimal = await startHost(null, AddMinimalOrchestration);
         using var minimalSampler = new MemorySampler();
+        using var minimalCalls = new StorageCalls([minimal.TableName, minimal.VoiceTableName]);
         var durable = minimal.Services.GetRequiredService<DurableTaskClient>();
         var first = lives.FirstSignUp;
         var schedule = lives.Lives.OrderBy(l => l.SignedUpAt).ToArray();
@@ -130,7 +132,7 @@ public static class LivesBench
             .Select(k => (ended[k]!.Value - started[k].DueAt).TotalSeconds).ToArray();
         Progress.Step($"  minimal: {ended.Count(e => e is not null)}/{schedule.Length} ended, over {(last - minimalFirst).TotalSeconds:0} s");
         return new LivesBenchResult(
-            lives, livesMemory, last - minimalFirst, ended.Count(e => e is not null), schedule.Length, late, minimalMemory, livesCalls.Snapshot(), minimalCalls.Snapshot());
+            lives, livesMemory, last - minimalFirst, ended.Count(e => e is not null), schedule.Length, late, minimalMemory, livesStorageCalls, minimalCalls.Snapshot());
     }
 
     /// <summary>Samples this process's working set and GC heap once a second (the host runs in the bench's process).</summary>

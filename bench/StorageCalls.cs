@@ -9,7 +9,8 @@ namespace RapidStart.Bench;
 /// engine's History and Instances tables, its control and work-item queues, its lease blobs. Every
 /// Azure SDK client in the process reports there, the Durable Azure Storage provider's included.
 /// </summary>
-public sealed class StorageCalls : EventListener
+/// <param name="productTables">The product's tables in this run; any other resource is named as it is.</param>
+public sealed class StorageCalls(IReadOnlyCollection<string> productTables) : EventListener
 {
     private const int RequestEventId = 1;
 
@@ -35,12 +36,12 @@ public sealed class StorageCalls : EventListener
     {
         if (_counting && eventData.EventId == RequestEventId && eventData.Payload is { Count: > 2 } payload && payload[2] is string uri)
         {
-            _calls.AddOrUpdate(Kind(uri), 1, (_, n) => n + 1);
+            _calls.AddOrUpdate(Kind(uri, productTables), 1, (_, n) => n + 1);
         }
     }
 
     /// <summary>What a request touches, from its path: <c>/{account}/{table, queue or container}...</c> on Azurite.</summary>
-    public static string Kind(string uri)
+    public static string Kind(string uri, IReadOnlyCollection<string> productTables)
     {
         var path = Uri.TryCreate(uri, UriKind.Absolute, out var parsed) ? parsed.AbsolutePath : uri;
         var segments = path.Split('/', StringSplitOptions.RemoveEmptyEntries);
@@ -54,7 +55,8 @@ public sealed class StorageCalls : EventListener
             _ when resource.Contains("-leases", StringComparison.Ordinal) || resource.Contains("-applease", StringComparison.Ordinal) => "engine: lease blobs",
             _ when resource.EndsWith("-largemessages", StringComparison.Ordinal) => "engine: large-message blobs",
             "Tables" => "table service (create, list)",
-            _ => "product tables",
+            _ when productTables.Contains(resource) => "product tables",
+            _ => $"other: {resource}",
         };
     }
 }

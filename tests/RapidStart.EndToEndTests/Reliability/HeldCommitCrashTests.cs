@@ -1,5 +1,10 @@
+using DurableTask.Core.History;
+using Grpc.Core;
+using Grpc.Net.Client;
+using Microsoft.DurableTask.Client.Grpc;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
 using RapidStart.Domain.Callers;
 using RapidStart.Domain.Changes;
 using RapidStart.Domain.Customers;
@@ -92,6 +97,10 @@ public sealed class HeldCommitCrashTests(HostCrashStorage storage, ITestOutputHe
             await victim.WaitUntilHealthyAsync(TimeSpan.FromSeconds(90));
             var partner = await victim.PartnerAsync();
             customerId = await ReliabilityApi.SignedUpProspectAsync(partner, admin);
+
+            // The orchestration reads the record before its first timer: had it started only after the
+            // commit, it would see InvitationSent and send the invitation itself, with no signal at all.
+            await WaitForFirstTimerAsync(settings, $"lifecycle:{customerId}:rapidstart");
             var send = ReliabilityApi.SendActivationAsync(partner, customerId);
             await ReliabilityApi.EventuallyAsync(
                 async () => (await ReliabilityApi.SubscriptionAsync(partner, customerId)).GetProperty("status").GetString(),
@@ -126,6 +135,25 @@ public sealed class HeldCommitCrashTests(HostCrashStorage storage, ITestOutputHe
         var partnerAgain = await survivor.PartnerAsync();
         Assert.Equal(["Created", "InvitationSent"], await ReliabilityApi.HistoryTargetsAsync(partnerAgain, customerId));
         Assert.Empty(await PendingAsync(domain, key));
+    }
+
+    private static async Task WaitForFirstTimerAsync(HostProcessSettings settings, string instanceId)
+    {
+        using var channel = GrpcChannel.ForAddress($"http://localhost:{settings.SidecarPort}");
+        await using var durable = new GrpcDurableTaskClient("reliability", new GrpcDurableTaskClientOptions { Channel = channel }, NullLogger.Instance);
+        await ReliabilityApi.EventuallyAsync(
+            async () =>
+            {
+                try
+                {
+                    return await durable.GetOrchestrationHistoryAsync(instanceId);
+                }
+                catch (RpcException)
+                {
+                    return [];
+                }
+            },
+            history => history.Any(e => e is TimerCreatedEvent), TimeSpan.FromSeconds(60), "the orchestration waiting on its first timer");
     }
 
     /// <summary>The app's composition root in this process, over the hosts' storage and tables.</summary>
