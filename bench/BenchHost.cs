@@ -43,6 +43,11 @@ public sealed class BenchHost : IAsyncDisposable
 
     public string TaskHubName => _host.Settings["RapidStart:LocalHost:TaskHubName"]!;
 
+    /// <summary>The Durable engine's tables: the Azure Storage provider names them after the task hub.</summary>
+    public string InstancesTableName => TaskHubName + "Instances";
+
+    public string HistoryTableName => TaskHubName + "History";
+
     public string MailDirectory => _host.MailDirectory;
 
     /// <summary>From start until <c>/api/health</c> answered 200 (the Durable engine ready).</summary>

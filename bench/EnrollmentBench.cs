@@ -65,17 +65,7 @@ public static class EnrollmentBench
             Progress.Step($"enrollment: {clients} client(s): get vs GetEntity, {duration.TotalSeconds:0} s each in {slices} alternating slices after {warmUp.TotalSeconds:0} s warm-up");
             var (apiGet, rawGet) = await Load.PairedAsync(
                 "API get customer",
-                async (_, _) =>
-                {
-                    var id = ids[Random.Shared.Next(ids.Length)];
-                    using var response = await host.Partner.GetAsync($"/api/customers/{id}", HttpCompletionOption.ResponseContentRead, cancellationToken);
-                    if (response.StatusCode != HttpStatusCode.OK)
-                    {
-                        await Prospects.ThrowIfServerErrorAsync(response, $"GET /api/customers/{id}", cancellationToken);
-                    }
-
-                    return true;
-                },
+                (_, _) => Prospects.GetOkAsync(host.Partner, $"/api/customers/{ids[Random.Shared.Next(ids.Length)]}", cancellationToken),
                 "raw GetEntity",
                 async (_, _) =>
                 {

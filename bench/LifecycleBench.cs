@@ -80,7 +80,7 @@ public static class LifecycleBench
             for (var i = Interlocked.Increment(ref next); i < signUps; i = Interlocked.Increment(ref next))
             {
                 requested[i] = Stopwatch.GetTimestamp();
-                var key = await SignUpAsync(host.Partner, customerIds[i], Prospects.Country(numbers[i]), cancellationToken);
+                var key = await Prospects.SignUpAsync(host.Partner, customerIds[i], Prospects.Country(numbers[i]), cancellationToken);
                 answered[i] = Stopwatch.GetTimestamp();
                 if (key is null)
                 {
@@ -127,16 +127,13 @@ public static class LifecycleBench
             inFlight.Add(Task.Run(async () =>
             {
                 sendStarted[slot] = Stopwatch.GetTimestamp();
-                using var content = new StringContent("", System.Text.Encoding.UTF8, "application/json");
-                using var response = await host.Partner.PostAsync($"/api/customers/{customerId}/services/{ServiceCatalog.RapidStartServiceId}/activation", content, cancellationToken);
-                if (response.StatusCode == HttpStatusCode.Accepted)
+                if (await Prospects.SendActivationAsync(host.Partner, customerId, cancellationToken))
                 {
                     accepted[slot] = Stopwatch.GetTimestamp();
                 }
                 else
                 {
                     Interlocked.Increment(ref sendFailures);
-                    Progress.Step($"  Send Activation answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync(cancellationToken)}");
                 }
             }, cancellationToken));
         }
@@ -162,26 +159,6 @@ public static class LifecycleBench
             reached.Length, signUps - failures - reached.Length, Stopwatch.GetElapsedTime(firstRequest, lastRunning), toRunning, PollInterval,
             targets.Length, SendPacing, sendFailures, sendLatency, mailLatency,
             Enumerable.Range(0, targets.Length).Count(k => accepted[k] != 0 && mailed[k] == 0), MailPollInterval);
-    }
-
-    /// <summary>POST /api/customers/{id}/services; the subscription's key, or null unless 201.</summary>
-    private static async Task<SubscriptionKey?> SignUpAsync(HttpClient partner, string? customerId, string country, CancellationToken cancellationToken)
-    {
-        if (customerId is null)
-        {
-            return null;
-        }
-
-        using var response = await partner.PostAsJsonAsync(
-            $"/api/customers/{customerId}/services", new { serviceId = ServiceCatalog.RapidStartServiceId, countryRegion = country }, cancellationToken);
-        if (response.StatusCode != HttpStatusCode.Created)
-        {
-            Progress.Step($"  sign-up of {customerId} answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync(cancellationToken)}");
-            return null;
-        }
-
-        var body = await response.Content.ReadFromJsonAsync<JsonElement>(cancellationToken);
-        return new SubscriptionKey(body.GetProperty("region").GetString()!, customerId, body.GetProperty("serviceId").GetString()!);
     }
 
     /// <summary>Marks when each started instance is first seen Running; stops when all are, or at the time limit.</summary>

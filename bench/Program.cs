@@ -1,8 +1,8 @@
 using RapidStart.Bench;
 
-// ./rapidstart bench [--quick] [--only=enrollment|lifecycle|sweep|lives|azurite|scale[,...]]
+// ./rapidstart bench [--quick] [--only=enrollment|lifecycle|sweep|lives|azurite|grows|scale[,...]]
 // Prints a Markdown report to stdout (progress goes to stderr) and writes it under bench/results/.
-string[] all = ["enrollment", "lifecycle", "sweep", "lives", "azurite", "scale"];
+string[] all = ["enrollment", "lifecycle", "sweep", "lives", "azurite", "grows", "scale"];
 var quick = false;
 var sections = all.ToList();
 foreach (var argument in args)
@@ -84,6 +84,14 @@ if (sections.Contains("azurite"))
     report.Load("azurite", MachineLoad.Describe(before, load.Take()));
 }
 
+if (sections.Contains("grows"))
+{
+    await using var host = await StartHostAsync(cancel.Token);
+    var before = load.Take();
+    report.Grows(await GrowsBench.RunAsync(host, quick, cancel.Token));
+    report.Load("grows", MachineLoad.Describe(before, load.Take()));
+}
+
 if (sections.Contains("scale"))
 {
     if (!headerWritten)
@@ -131,7 +139,7 @@ static int Usage(string? error)
         Console.Error.WriteLine($"bench: {error}");
     }
 
-    Console.Error.WriteLine("usage: ./rapidstart bench [--quick] [--only=enrollment|lifecycle|sweep|lives|azurite|scale[,...]]");
+    Console.Error.WriteLine("usage: ./rapidstart bench [--quick] [--only=enrollment|lifecycle|sweep|lives|azurite|grows|scale[,...]]");
     return error is null ? 0 : 2;
 }
 

@@ -2,10 +2,14 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using RapidStart.Domain.Catalog;
+using RapidStart.Domain.Subscriptions;
 
 namespace RapidStart.Bench;
 
-/// <summary>Prospect customers for the API, spread over the catalog's countries/regions (and so over its data centers).</summary>
+/// <summary>
+/// Prospect customers for the API, spread over the catalog's countries/regions (and so over its data
+/// centers), and the partner API calls the sections make on them.
+/// </summary>
 public static class Prospects
 {
     /// <summary>The default catalog's countries/regions of RapidStart Services, in a fixed order.</summary>
@@ -41,6 +45,52 @@ public static class Prospects
         }
 
         return (await response.Content.ReadFromJsonAsync<JsonElement>(cancellationToken)).GetProperty("customerId").GetString();
+    }
+
+    /// <summary>POST /api/customers/{id}/services for RapidStart Services; the subscription's key, or null unless 201.</summary>
+    public static async Task<SubscriptionKey?> SignUpAsync(HttpClient partner, string? customerId, string country, CancellationToken cancellationToken)
+    {
+        if (customerId is null)
+        {
+            return null;
+        }
+
+        using var response = await partner.PostAsJsonAsync(
+            $"/api/customers/{customerId}/services", new { serviceId = ServiceCatalog.RapidStartServiceId, countryRegion = country }, cancellationToken);
+        if (response.StatusCode != HttpStatusCode.Created)
+        {
+            Progress.Step($"  sign-up of {customerId} answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync(cancellationToken)}");
+            return null;
+        }
+
+        var body = await response.Content.ReadFromJsonAsync<JsonElement>(cancellationToken);
+        return new SubscriptionKey(body.GetProperty("region").GetString()!, customerId, body.GetProperty("serviceId").GetString()!);
+    }
+
+    /// <summary>Send Activation (POST .../services/rapidstart/activation, no body); true when it answered 202.</summary>
+    public static async Task<bool> SendActivationAsync(HttpClient partner, string customerId, CancellationToken cancellationToken)
+    {
+        using var content = new StringContent("", System.Text.Encoding.UTF8, "application/json");
+        using var response = await partner.PostAsync($"/api/customers/{customerId}/services/{ServiceCatalog.RapidStartServiceId}/activation", content, cancellationToken);
+        if (response.StatusCode != HttpStatusCode.Accepted)
+        {
+            Progress.Step($"  Send Activation answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync(cancellationToken)}");
+            return false;
+        }
+
+        return true;
+    }
+
+    /// <summary>A GET that must answer 200, its body read; anything else throws (and so counts as a failure with its reason).</summary>
+    public static async Task<bool> GetOkAsync(HttpClient partner, string path, CancellationToken cancellationToken)
+    {
+        using var response = await partner.GetAsync(path, HttpCompletionOption.ResponseContentRead, cancellationToken);
+        if (response.StatusCode != HttpStatusCode.OK)
+        {
+            await ThrowIfServerErrorAsync(response, $"GET {path}", cancellationToken);
+        }
+
+        return true;
     }
 
     /// <summary>Makes a 4xx/5xx visible as the first error of a measurement instead of a bare failure count.</summary>
