@@ -20,7 +20,9 @@ public sealed record LivesBenchResult(
     int MinimalEnded,
     int MinimalStarted,
     IReadOnlyList<double> MinimalLateSeconds,
-    MemoryUse MinimalMemory)
+    MemoryUse MinimalMemory,
+    IReadOnlyDictionary<string, long> LivesStorageCalls,
+    IReadOnlyDictionary<string, long> MinimalStorageCalls)
 {
     public TimeSpan LivesSpan => (Lives.LastCompletion ?? Lives.FirstSignUp) - Lives.FirstSignUp;
 
@@ -76,13 +78,17 @@ public static class LivesBench
         var plan = PlanFor(quick);
         LivesRun lives;
         MemoryUse livesMemory;
+        IReadOnlyDictionary<string, long> livesStorageCalls;
         var dropped = new DroppedReminderLog();
         await using (var host = await startHost(plan.HostSettings(), dropped.AddTo))
         {
             using var sampler = new MemorySampler();
+            using var livesCalls = new StorageCalls([host.TableName, host.VoiceTableName]);
             var driver = new ConcurrentLives(host.Services, host.BaseUrl, host.MailDirectory, host.Partner, BenchHost.PartnerId, dropped, Progress.Step);
-            lives = await driver.RunAsync(plan, cancellationToken);
+            livesCalls.Start();
+            lives = await driver.RunAsync(plan, cancellationToken, allEnded: livesCalls.Stop);
             livesMemory = await sampler.StopAsync();
+            livesStorageCalls = livesCalls.Snapshot();
             Progress.Step($"  lives: {lives.Transitions:N0} transitions from the first sign-up to the last completion; {lives.Problems.Count} problem(s)");
             foreach (var problem in lives.Problems.Take(10))
             {
@@ -93,6 +99,7 @@ public static class LivesBench
         // The same starts, at the same offsets, with the same timers and activities, on a fresh host.
         await using var minimal = await startHost(null, AddMinimalOrchestration);
         using var minimalSampler = new MemorySampler();
+        using var minimalCalls = new StorageCalls([minimal.TableName, minimal.VoiceTableName]);
         var durable = minimal.Services.GetRequiredService<DurableTaskClient>();
         var first = lives.FirstSignUp;
         var schedule = lives.Lives.OrderBy(l => l.SignedUpAt).ToArray();
@@ -100,6 +107,7 @@ public static class LivesBench
         var started = new (string InstanceId, DateTimeOffset DueAt)[schedule.Length];
         var clock = Stopwatch.StartNew();
         var minimalFirst = DateTimeOffset.UtcNow;
+        minimalCalls.Start();
         await Load.ForEachAsync(Enumerable.Range(0, schedule.Length), plan.Parallelism, async (k, ct) =>
         {
             var life = schedule[k];
@@ -116,13 +124,15 @@ public static class LivesBench
             started[k] = (id, now + (timers.Count == 0 ? TimeSpan.Zero : timers[^1]));
         }, cancellationToken);
         var ended = await InstanceCompletion.WaitAsync(durable, started, started.Max(s => s.DueAt) + TimeSpan.FromSeconds(Math.Max(120, plan.Count / 10.0)), Progress.Step, cancellationToken);
+        minimalCalls.Stop();
         var minimalMemory = await minimalSampler.StopAsync();
         var last = ended.Where(e => e is not null).Select(e => e!.Value).DefaultIfEmpty(minimalFirst).Max();
         var late = Enumerable.Range(0, schedule.Length)
             .Where(k => ended[k] is not null && schedule[k].Story != LifeStory.Kept)
             .Select(k => (ended[k]!.Value - started[k].DueAt).TotalSeconds).ToArray();
         Progress.Step($"  minimal: {ended.Count(e => e is not null)}/{schedule.Length} ended, over {(last - minimalFirst).TotalSeconds:0} s");
-        return new LivesBenchResult(lives, livesMemory, last - minimalFirst, ended.Count(e => e is not null), schedule.Length, late, minimalMemory);
+        return new LivesBenchResult(
+            lives, livesMemory, last - minimalFirst, ended.Count(e => e is not null), schedule.Length, late, minimalMemory, livesStorageCalls, minimalCalls.Snapshot());
     }
 
     /// <summary>Samples this process's working set and GC heap once a second (the host runs in the bench's process).</summary>

@@ -246,6 +246,7 @@ public sealed class Report
         Line($"| memory at peak: working set / GC heap | {Mb(r.LivesMemory.PeakWorkingSet)} / {Mb(r.LivesMemory.PeakHeap)} | {Mb(r.MinimalMemory.PeakWorkingSet)} / {Mb(r.MinimalMemory.PeakHeap)} |");
         Line($"| memory at the end (after a full collection) | {Mb(r.LivesMemory.EndWorkingSet)} / {Mb(r.LivesMemory.EndHeap)} | {Mb(r.MinimalMemory.EndWorkingSet)} / {Mb(r.MinimalMemory.EndHeap)} |");
         Line();
+        StorageCallsPerLife(r);
         Line("Both rates count a schedule of timers fixed in advance: when the engine keeps up, both spans are that schedule's and the ratio is near 100 %. " +
              "Where the product falls behind without making the span longer (its backlog clears before the last timers), only *late* shows it: compare the two columns' lateness too.");
         Line();
@@ -264,6 +265,25 @@ public sealed class Report
             r.Ratio >= LivesGoal && lost);
 
         static string Mb(long bytes) => $"{bytes / 1024.0 / 1024.0:0} MB";
+    }
+
+    /// <summary>Storage requests per life, by what they touch: the product's work (its API and its activities) against the bare engine's.</summary>
+    private void StorageCallsPerLife(LivesBenchResult r)
+    {
+        var lives = Math.Max(1, r.Lives.Lives.Count);
+        var kinds = r.LivesStorageCalls.Keys.Union(r.MinimalStorageCalls.Keys).OrderBy(k => k, StringComparer.Ordinal).ToArray();
+        Line("Storage requests per life while the lives ran, counted from Azure.Core's request events of the whole process: the product's table work (for its API requests and its activities), " +
+             "the engine's tables, queues and blobs, and the bench's completion polling; the lives' final check is not counted.");
+        Line();
+        Line("| requests to | whole lives, per life | minimal orchestration, per life |");
+        Line("|---|---:|---:|");
+        foreach (var kind in kinds)
+        {
+            Line($"| {kind} | {r.LivesStorageCalls.GetValueOrDefault(kind) / (double)lives:0.0} | {r.MinimalStorageCalls.GetValueOrDefault(kind) / (double)lives:0.0} |");
+        }
+
+        Line($"| **all** | **{r.LivesStorageCalls.Values.Sum() / (double)lives:0.0}** | **{r.MinimalStorageCalls.Values.Sum() / (double)lives:0.0}** |");
+        Line();
     }
 
     /// <summary>The title and the machine line of a run that started no host (the scale simulation alone).</summary>

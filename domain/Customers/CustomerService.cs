@@ -133,14 +133,14 @@ public sealed class CustomerService(ICustomerStore store, IVoiceDirectory voice,
     /// Gives a customer its VOICE account number (a prospect becomes existing). Idempotent, so a
     /// retry after a crash finishes the subscriptions' side of it.
     /// </summary>
-    public async Task<Customer> AssignVoiceAccountAsync(Caller caller, string customerId, string? voiceAccountNumber, string? ifMatch, CancellationToken cancellationToken)
+    public async Task<Customer> AssignVoiceAccountAsync(Caller caller, string customerId, string? voiceAccountNumber, string? expectedETag, CancellationToken cancellationToken)
     {
         var errors = new ValidationErrors();
         var number = errors.VoiceAccountNumber("voiceAccountNumber", voiceAccountNumber, required: true);
         errors.ThrowIfAny();
 
         var current = await GetAsync(caller, customerId, cancellationToken);
-        OptimisticRetry.CheckIfMatch(ifMatch, current.ETag);
+        OptimisticRetry.CheckExpectedETag(expectedETag, current.ETag);
         return await AssignVoiceAccountAsync(current.Value.PartnerId, customerId, number!, cancellationToken);
     }
 

@@ -40,8 +40,8 @@ public sealed class PortalService(ISubscriptionStore store, ICustomerStore custo
         return added!;
     }
 
-    /// <summary>Changes a user's role; <paramref name="ifMatch"/>, when given, must be the user's current <see cref="PortalUser.ETag"/> (412).</summary>
-    public async Task<PortalUser> ChangeRoleAsync(Caller caller, string customerId, string microsoftAccountId, string? role, string? ifMatch, CancellationToken cancellationToken)
+    /// <summary>Changes a user's role; <paramref name="expectedETag"/>, when given, must be the user's current <see cref="PortalUser.ETag"/> (412).</summary>
+    public async Task<PortalUser> ChangeRoleAsync(Caller caller, string customerId, string microsoftAccountId, string? role, string? expectedETag, CancellationToken cancellationToken)
     {
         var errors = new ValidationErrors();
         var validRole = ValidateRole(errors, role);
@@ -51,7 +51,7 @@ public sealed class PortalService(ISubscriptionStore store, ICustomerStore custo
         PortalUser? changed = null;
         await ChangeUsersAsync(caller, customerId, (subscription, users) =>
         {
-            var user = FindUser(users, accountId, ifMatch);
+            var user = FindUser(users, accountId, expectedETag);
             if (user.Role == PortalRoles.Administrator && validRole != PortalRoles.Administrator && IsLastAdministrator(users, user))
             {
                 throw ProblemException.Conflict("This is the organization's last Administrator; make someone else an Administrator first.");
@@ -63,13 +63,13 @@ public sealed class PortalService(ISubscriptionStore store, ICustomerStore custo
         return changed!;
     }
 
-    /// <summary>Removes a user; <paramref name="ifMatch"/>, when given, must be the user's current <see cref="PortalUser.ETag"/> (412).</summary>
-    public async Task RemoveAsync(Caller caller, string customerId, string microsoftAccountId, string? ifMatch, CancellationToken cancellationToken)
+    /// <summary>Removes a user; <paramref name="expectedETag"/>, when given, must be the user's current <see cref="PortalUser.ETag"/> (412).</summary>
+    public async Task RemoveAsync(Caller caller, string customerId, string microsoftAccountId, string? expectedETag, CancellationToken cancellationToken)
     {
         var accountId = FieldRules.NormalizeAccountId(FieldRules.Normalize(microsoftAccountId) ?? "");
         await ChangeUsersAsync(caller, customerId, (subscription, users) =>
         {
-            var user = FindUser(users, accountId, ifMatch);
+            var user = FindUser(users, accountId, expectedETag);
             if (user.Role == PortalRoles.Administrator && IsLastAdministrator(users, user))
             {
                 throw ProblemException.Conflict("The organization's last Administrator can't be removed.");
@@ -172,13 +172,13 @@ public sealed class PortalService(ISubscriptionStore store, ICustomerStore custo
     }
 
     /// <summary>
-    /// The user a change is about. The caller's If-Match is checked on every attempt: it concerns this
+    /// The user a change is about. The caller's expected ETag is checked on every attempt: it concerns this
     /// user, so a retry after someone changed another user still passes, and one after this user changed does not.
     /// </summary>
-    private static PortalUser FindUser(IReadOnlyList<PortalUser> users, string accountId, string? ifMatch)
+    private static PortalUser FindUser(IReadOnlyList<PortalUser> users, string accountId, string? expectedETag)
     {
         var user = users.FirstOrDefault(u => u.MicrosoftAccountId == accountId) ?? throw ProblemException.NotFound("portal user");
-        OptimisticRetry.CheckIfMatch(ifMatch, user.ETag);
+        OptimisticRetry.CheckExpectedETag(expectedETag, user.ETag);
         return user;
     }
 

@@ -29,7 +29,7 @@ public sealed record PortalUser(string MicrosoftAccountId, string DisplayName, s
         Identity is { } bound ? bound == caller.Identity : caller.VerifiedAddress is { } address && address == MicrosoftAccountId;
 
     /// <summary>
-    /// A strong validator of this user, for <c>If-Match</c> on the portal's PUT and DELETE. Users are
+    /// A strong validator of this user, the version a caller expects when changing it. Users are
     /// written in one batch with their subscription, so the table's per-row ETag is not at hand after
     /// a commit; a hash of what the API shows changes exactly when the representation does.
     /// </summary>

@@ -23,10 +23,13 @@ public static class OptimisticRetry
         }
     }
 
-    /// <summary>A caller's stale If-Match is their problem (412), not a race to retry.</summary>
-    public static void CheckIfMatch(string? ifMatch, string etag)
+    /// <summary>
+    /// A caller's stale version is their problem (412), not a race to retry. <paramref name="expectedETag"/>
+    /// is the ETag the caller last read, or null when the caller asks for no check.
+    /// </summary>
+    public static void CheckExpectedETag(string? expectedETag, string etag)
     {
-        if (!string.IsNullOrEmpty(ifMatch) && ifMatch != "*" && ifMatch != etag)
+        if (expectedETag is not null && expectedETag != etag)
         {
             throw ProblemException.PreconditionFailed();
         }

@@ -4,8 +4,6 @@ namespace RapidStart.Domain.Problems;
 public enum ProblemKind
 {
     Invalid,
-    UnsupportedMediaType,
-    PayloadTooLarge,
     Unauthenticated,
     Forbidden,
     NotFound,
@@ -77,7 +75,7 @@ public sealed class ProblemException : Exception
     public static ProblemException RuleRefused(string title, string detail) => new(ProblemKind.RuleRefused, title, detail);
 
     public static ProblemException PreconditionFailed() =>
-        new(ProblemKind.PreconditionFailed, "Precondition failed.", "The record changed since you read it (If-Match does not match its ETag). Read it again and retry.");
+        new(ProblemKind.PreconditionFailed, "Precondition failed.", "The record changed since you read it: the ETag you sent is no longer its ETag. Read it again and retry.");
 
     public static ProblemException TooManyRequests(string detail, TimeSpan retryAfter) =>
         new(ProblemKind.TooManyRequests, "Too many requests.", detail, retryAfter: retryAfter);

@@ -117,10 +117,10 @@ public sealed class SubscriptionService(
     }
 
     /// <summary>The country/region of use is fixed at sign-up: any attempt to change it is refused.</summary>
-    public async Task RefuseCountryChangeAsync(Caller caller, string customerId, string serviceId, string? ifMatch, CancellationToken cancellationToken)
+    public async Task RefuseCountryChangeAsync(Caller caller, string customerId, string serviceId, string? expectedETag, CancellationToken cancellationToken)
     {
         var subscription = await GetAsync(caller, customerId, serviceId, cancellationToken);
-        OptimisticRetry.CheckIfMatch(ifMatch, subscription.ETag);
+        OptimisticRetry.CheckExpectedETag(expectedETag, subscription.ETag);
         throw ProblemException.Conflict(
             $"The country/region of use ({subscription.Value.CountryRegion}) was set at sign-up and can't change: it decides the data center that holds the customer's data.");
     }
@@ -151,7 +151,7 @@ public sealed class SubscriptionService(
     }
 
     /// <summary>Send Activation: the pending link (if any) dies now; the orchestration mails the new one.</summary>
-    public async Task<Subscription> SendActivationAsync(Caller caller, string customerId, string serviceId, AdministratorDraft? administratorOverride, string? ifMatch, ILifecycleSignals signals, CancellationToken cancellationToken)
+    public async Task<Subscription> SendActivationAsync(Caller caller, string customerId, string serviceId, AdministratorDraft? administratorOverride, string? expectedETag, ILifecycleSignals signals, CancellationToken cancellationToken)
     {
         var errors = new ValidationErrors();
         var overrideAdministrator = CustomerService.ValidateAdministrator(errors, "administrator", administratorOverride, caller, required: false);
@@ -160,7 +160,7 @@ public sealed class SubscriptionService(
         var customer = (await customerService.GetAsync(caller, customerId, cancellationToken)).Value;
         var administrator = overrideAdministrator ?? customer.Administrator!;
         var sent = await changes.ChangeSubscriptionAsync(
-            ReaderForChange(customer, serviceId, ifMatch, cancellationToken),
+            ReaderForChange(customer, serviceId, expectedETag, cancellationToken),
             async current =>
             {
                 var subscription = current.Value;
@@ -190,11 +190,11 @@ public sealed class SubscriptionService(
         return sent!.Value;
     }
 
-    public async Task RevokeActivationAsync(Caller caller, string customerId, string serviceId, string? ifMatch, ILifecycleSignals signals, CancellationToken cancellationToken)
+    public async Task RevokeActivationAsync(Caller caller, string customerId, string serviceId, string? expectedETag, ILifecycleSignals signals, CancellationToken cancellationToken)
     {
         var customer = (await customerService.GetAsync(caller, customerId, cancellationToken)).Value;
         await changes.ChangeSubscriptionAsync(
-            ReaderForChange(customer, serviceId, ifMatch, cancellationToken),
+            ReaderForChange(customer, serviceId, expectedETag, cancellationToken),
             async current =>
             {
                 var subscription = current.Value;
@@ -213,9 +213,9 @@ public sealed class SubscriptionService(
     }
 
     /// <summary>PUT voice-account: the customer becomes existing, then its subscriptions lose their deadline.</summary>
-    public async Task<Customer> AssignVoiceAccountAsync(Caller caller, string customerId, string? voiceAccountNumber, string? ifMatch, ILifecycleSignals signals, CancellationToken cancellationToken)
+    public async Task<Customer> AssignVoiceAccountAsync(Caller caller, string customerId, string? voiceAccountNumber, string? expectedETag, ILifecycleSignals signals, CancellationToken cancellationToken)
     {
-        var customer = await customerService.AssignVoiceAccountAsync(caller, customerId, voiceAccountNumber, ifMatch, cancellationToken);
+        var customer = await customerService.AssignVoiceAccountAsync(caller, customerId, voiceAccountNumber, expectedETag, cancellationToken);
         await MakePermanentAsync(customer, Actor(caller), signals, cancellationToken);
         return customer;
     }
@@ -281,10 +281,10 @@ public sealed class SubscriptionService(
     }
 
     /// <summary>
-    /// Reads the subscription for one attempt of a change. The caller's If-Match is checked on the
+    /// Reads the subscription for one attempt of a change. The caller's expected ETag is checked on the
     /// first read only: a later read follows a race this service lost and retries on its own.
     /// </summary>
-    private Func<Task<Versioned<Subscription>>> ReaderForChange(Customer customer, string serviceId, string? ifMatch, CancellationToken cancellationToken)
+    private Func<Task<Versioned<Subscription>>> ReaderForChange(Customer customer, string serviceId, string? expectedETag, CancellationToken cancellationToken)
     {
         var first = true;
         return async () =>
@@ -292,7 +292,7 @@ public sealed class SubscriptionService(
             var current = await GetAsync(customer, serviceId, cancellationToken);
             if (first)
             {
-                OptimisticRetry.CheckIfMatch(ifMatch, current.ETag);
+                OptimisticRetry.CheckExpectedETag(expectedETag, current.ETag);
                 first = false;
             }
 

@@ -49,7 +49,7 @@ public sealed class CustomerFunctions(HttpApi api, CustomerService customers, Su
         {
             var body = await HttpApi.ReadJsonAsync<VoiceAccountRequest>(request);
             var customer = await subscriptions.AssignVoiceAccountAsync(
-                caller, customerId, body.VoiceAccountNumber, request.Headers.IfMatch, signals.For(durable), request.HttpContext.RequestAborted);
+                caller, customerId, body.VoiceAccountNumber, HttpApi.ExpectedETag(request), signals.For(durable), request.HttpContext.RequestAborted);
             return ApiResult.Ok(CustomerResponse.Of(customer));
         });
 }

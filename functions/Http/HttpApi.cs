@@ -95,7 +95,7 @@ public sealed class HttpApi(CallerResolver callers, ILogger<HttpApi> logger)
 
         if (!IsJson(request.ContentType))
         {
-            throw new ProblemException(ProblemKind.UnsupportedMediaType, "Unsupported media type.", "Send the body as application/json.");
+            throw new HttpRequestRefusedException(StatusCodes.Status415UnsupportedMediaType, "Unsupported media type.", "Send the body as application/json.");
         }
 
         if (!System.Text.Unicode.Utf8.IsValid(body))
@@ -147,8 +147,18 @@ public sealed class HttpApi(CallerResolver callers, ILogger<HttpApi> logger)
         return buffer.ToArray();
     }
 
-    private static ProblemException TooLarge() =>
-        new(ProblemKind.PayloadTooLarge, "Payload too large.", $"The body is over {ApiJson.MaxBodyBytes / 1024} KiB.");
+    private static HttpRequestRefusedException TooLarge() =>
+        new(StatusCodes.Status413PayloadTooLarge, "Payload too large.", $"The body is over {ApiJson.MaxBodyBytes / 1024} KiB.");
+
+    /// <summary>
+    /// The ETag a caller expects the record to have, from <c>If-Match</c>: null when the header is
+    /// absent, empty or <c>*</c> (any current version will do), so the domain checks nothing.
+    /// </summary>
+    public static string? ExpectedETag(HttpRequest request)
+    {
+        var ifMatch = request.Headers.IfMatch.ToString();
+        return ifMatch is "" or "*" ? null : ifMatch;
+    }
 
     private static bool IsJson(string? contentType) =>
         contentType is not null
@@ -200,6 +210,10 @@ public sealed class HttpApi(CallerResolver callers, ILogger<HttpApi> logger)
         catch (ProblemException problem)
         {
             return Problems.From(problem, request);
+        }
+        catch (HttpRequestRefusedException refused)
+        {
+            return Problems.Create(refused.Status, refused.Title, refused.Message, request);
         }
         catch (ConcurrencyConflictException)
         {

@@ -39,7 +39,7 @@ public sealed class PortalFunctions(HttpApi api, PortalService portal)
         {
             var body = await HttpApi.ReadJsonAsync<ChangeRoleRequest>(request);
             var user = await portal.ChangeRoleAsync(
-                caller, customerId, Uri.UnescapeDataString(microsoftAccountId), body.Role, request.Headers.IfMatch, request.HttpContext.RequestAborted);
+                caller, customerId, Uri.UnescapeDataString(microsoftAccountId), body.Role, HttpApi.ExpectedETag(request), request.HttpContext.RequestAborted);
             return ApiResult.Ok(PortalUserResponse.Of(user)).WithETag(user.ETag);
         });
 
@@ -50,7 +50,7 @@ public sealed class PortalFunctions(HttpApi api, PortalService portal)
         string microsoftAccountId) =>
         api.RunAsync(request, Access.Authenticated, async caller =>
         {
-            await portal.RemoveAsync(caller, customerId, Uri.UnescapeDataString(microsoftAccountId), request.Headers.IfMatch, request.HttpContext.RequestAborted);
+            await portal.RemoveAsync(caller, customerId, Uri.UnescapeDataString(microsoftAccountId), HttpApi.ExpectedETag(request), request.HttpContext.RequestAborted);
             return ApiResult.NoContent();
         });
 }

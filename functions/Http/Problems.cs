@@ -17,8 +17,6 @@ public static class Problems
     public static int StatusOf(ProblemKind kind) => kind switch
     {
         ProblemKind.Invalid => StatusCodes.Status400BadRequest,
-        ProblemKind.UnsupportedMediaType => StatusCodes.Status415UnsupportedMediaType,
-        ProblemKind.PayloadTooLarge => StatusCodes.Status413PayloadTooLarge,
         ProblemKind.Unauthenticated => StatusCodes.Status401Unauthorized,
         ProblemKind.Forbidden => StatusCodes.Status403Forbidden,
         ProblemKind.NotFound => StatusCodes.Status404NotFound,

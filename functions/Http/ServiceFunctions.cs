@@ -50,7 +50,7 @@ public sealed class ServiceFunctions(HttpApi api, ServiceCatalog catalog, Subscr
         api.RunAsync(request, Access.Partner, async caller =>
         {
             await HttpApi.ReadJsonAsync<CountryChangeRequest>(request);
-            await subscriptions.RefuseCountryChangeAsync(caller, customerId, serviceId, request.Headers.IfMatch, request.HttpContext.RequestAborted);
+            await subscriptions.RefuseCountryChangeAsync(caller, customerId, serviceId, HttpApi.ExpectedETag(request), request.HttpContext.RequestAborted);
             throw new InvalidOperationException("A country/region change must always be refused.");
         });
 
@@ -64,7 +64,7 @@ public sealed class ServiceFunctions(HttpApi api, ServiceCatalog catalog, Subscr
         {
             var body = await HttpApi.ReadJsonAsync<SendActivationRequest>(request, optional: true);
             var subscription = await subscriptions.SendActivationAsync(
-                caller, customerId, serviceId, body?.Administrator, request.Headers.IfMatch, signals.For(durable), request.HttpContext.RequestAborted);
+                caller, customerId, serviceId, body?.Administrator, HttpApi.ExpectedETag(request), signals.For(durable), request.HttpContext.RequestAborted);
             return ApiResult.Accepted(SubscriptionResponse.Of(subscription));
         });
 
@@ -76,7 +76,7 @@ public sealed class ServiceFunctions(HttpApi api, ServiceCatalog catalog, Subscr
         [DurableClient] DurableTaskClient durable) =>
         api.RunAsync(request, Access.Partner, async caller =>
         {
-            await subscriptions.RevokeActivationAsync(caller, customerId, serviceId, request.Headers.IfMatch, signals.For(durable), request.HttpContext.RequestAborted);
+            await subscriptions.RevokeActivationAsync(caller, customerId, serviceId, HttpApi.ExpectedETag(request), signals.For(durable), request.HttpContext.RequestAborted);
             return ApiResult.NoContent();
         });
 

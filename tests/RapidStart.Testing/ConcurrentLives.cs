@@ -155,7 +155,8 @@ public sealed partial class ConcurrentLives
         public string? Failure { get; set; }
     }
 
-    public async Task<LivesRun> RunAsync(LivesPlan plan, CancellationToken cancellationToken)
+    /// <summary>Drives every life, waits for its instance to end, then checks it; <paramref name="allEnded"/> runs between the last two.</summary>
+    public async Task<LivesRun> RunAsync(LivesPlan plan, CancellationToken cancellationToken, Action? allEnded = null)
     {
         var countries = ServiceCatalog.Default().Find(ServiceCatalog.RapidStartServiceId)!.Countries.Select(c => c.CountryRegion).ToArray();
         var lives = Enumerable.Range(0, plan.Count).Select(i => new Life(i, LivesPlan.StoryOf(i))).ToArray();
@@ -187,6 +188,7 @@ public sealed partial class ConcurrentLives
         _log($"whole lives: every life driven in {signUpElapsed.TotalSeconds:0.0} s ({lives.Count(l => l.Failure is not null)} failed); waiting for the orchestrations to finish");
 
         await WaitForCompletionAsync(plan, lives, cancellationToken);
+        allEnded?.Invoke();
         await mail.ScanAsync();
         await stopWatching.CancelAsync();
         await watching;

@@ -61,8 +61,11 @@ public class HttpApiReadJsonTests
     [InlineData(null)]
     public async Task ReadJsonAsync_not_JSON_content_type_is_unsupported_media_type(string? contentType)
     {
-        // Act + Assert
-        await TestData.ThrowsProblemAsync(ProblemKind.UnsupportedMediaType, () => HttpApi.ReadJsonAsync<CustomerDraft>(Request(ValidDraft, contentType)));
+        // Act
+        var refused = await Assert.ThrowsAsync<HttpRequestRefusedException>(() => HttpApi.ReadJsonAsync<CustomerDraft>(Request(ValidDraft, contentType)));
+
+        // Assert
+        Assert.Equal(StatusCodes.Status415UnsupportedMediaType, refused.Status);
     }
 
     [Theory]
@@ -85,8 +88,11 @@ public class HttpApiReadJsonTests
         // Arrange
         var body = "{\"kind\":\"prospect\",\"extra\":\"" + new string('a', 64 * 1024) + "\"}";
 
-        // Act + Assert
-        await TestData.ThrowsProblemAsync(ProblemKind.PayloadTooLarge, () => HttpApi.ReadJsonAsync<CustomerDraft>(Request(body, declareLength: declareLength)));
+        // Act
+        var refused = await Assert.ThrowsAsync<HttpRequestRefusedException>(() => HttpApi.ReadJsonAsync<CustomerDraft>(Request(body, declareLength: declareLength)));
+
+        // Assert
+        Assert.Equal(StatusCodes.Status413PayloadTooLarge, refused.Status);
     }
 
     [Fact]
@@ -150,5 +156,23 @@ public class HttpApiReadJsonTests
 
         // Assert
         Assert.Equal("prospect", draft.Kind);
+    }
+
+    [Theory]
+    [InlineData(null, null)]
+    [InlineData("", null)]
+    [InlineData("*", null)]
+    [InlineData("\"etag-1\"", "\"etag-1\"")]
+    public void ExpectedETag_is_the_IfMatch_header_except_when_any_version_will_do(string? ifMatch, string? expected)
+    {
+        // Arrange
+        var request = Request(ValidDraft);
+        if (ifMatch is not null)
+        {
+            request.Headers.IfMatch = ifMatch;
+        }
+
+        // Act + Assert
+        Assert.Equal(expected, HttpApi.ExpectedETag(request));
     }
 }

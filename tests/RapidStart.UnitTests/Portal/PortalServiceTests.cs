@@ -260,10 +260,10 @@ public class PortalServiceTests
     }
 
     [Fact]
-    public async Task RemoveAsync_IfMatch_star_removes_an_existing_user()
+    public async Task RemoveAsync_without_an_expected_ETag_removes_an_existing_user()
     {
         // Act
-        await _service.RemoveAsync(TestData.User(Admin), _customer.CustomerId, Reader, "*", CancellationToken.None);
+        await _service.RemoveAsync(TestData.User(Admin), _customer.CustomerId, Reader, expectedETag: null, CancellationToken.None);
 
         // Assert
         _store.Verify(s => s.CommitAsync(It.Is<SubscriptionCommit>(c => c.UsersToDelete!.Single() == Reader), It.IsAny<CancellationToken>()), Times.Once);
